@@ -1,0 +1,258 @@
+package dev.thinet4j.surgery;
+
+import dev.thinet4j.model.Network;
+import dev.thinet4j.model.Node;
+import dev.thinet4j.model.Op;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Answers <em>what is coupled</em>: starting from a conv's output channels, finds every tensor and
+ * layer that carries or reads the same channels.
+ *
+ * <p>Rules: BN, element-wise activations, pooling and Identity pass channels through (BN entries
+ * are cut); a depthwise conv ties its input channel to its output channel; an ordinary conv or a
+ * linear layer after Flatten reads them (its input axis is cut); Concat shifts the channel index by
+ * the widths of the inputs before it; Add ties all its inputs and its output, so every conv that
+ * feeds the Add (through BN and activations) is a producer of the same group. Anything else —
+ * the network input or output, grouped (non-depthwise) convs, Softmax over channels, a Concat seen
+ * from its output — is refused with a message naming the node.
+ */
+public final class DependencyGraph {
+    private final Network net;
+    private final Map<String, int[]> shapes;
+
+    public DependencyGraph(Network net) {
+        this.net = net;
+        this.shapes = net.shapes(1);
+    }
+
+    /** Convs whose output channels could in principle be pruned (ordinary convs, groups = 1). */
+    public List<String> prunableConvs() {
+        List<String> out = new ArrayList<>();
+        for (Node n : net.nodes()) {
+            if (n.op() instanceof Op.Conv c && c.groups() == 1) {
+                try {
+                    groupOf(n.name());
+                    out.add(n.name());
+                } catch (PruningException e) {
+                    // not prunable: coupled to the output or to an unsupported op
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The coupled group of the output channels of conv {@code convName}.
+     *
+     * @throws PruningException when the node is not an ordinary conv or the channels reach something
+     *                          that cannot be cut
+     */
+    public ChannelGroup groupOf(String convName) {
+        Node start = net.node(convName);
+        if (!(start.op() instanceof Op.Conv conv) || conv.groups() != 1) {
+            throw new PruningException("'" + convName + "' is " + describe(start)
+                    + "; only ordinary convs (groups = 1) have prunable output channels");
+        }
+        return new Walk(conv.outChannels()).run(convName);
+    }
+
+    private static String describe(Node n) {
+        if (n.op() instanceof Op.Conv c) {
+            return "a Conv with groups=" + c.groups();
+        }
+        return "a " + n.op().onnxType() + " node";
+    }
+
+    private int channelsOf(String tensor) {
+        int[] s = shapes.get(tensor);
+        return s.length > 1 ? s[1] : 0;
+    }
+
+    /** One traversal of the coupled channels. */
+    private final class Walk {
+        private final int channels;
+        private final Map<String, Integer> offsets = new LinkedHashMap<>();
+        private final Deque<String> queue = new ArrayDeque<>();
+        private final Set<String> producersHandled = new LinkedHashSet<>();
+        private final Map<String, Member> members = new LinkedHashMap<>();
+        private final List<String> producers = new ArrayList<>();
+        private String origin;
+
+        Walk(int channels) {
+            this.channels = channels;
+        }
+
+        ChannelGroup run(String conv) {
+            origin = conv;
+            visit(conv, 0);
+            while (!queue.isEmpty()) {
+                String t = queue.poll();
+                process(t, offsets.get(t));
+            }
+            List<Member> ordered = new ArrayList<>(members.values());
+            ordered.sort(Comparator.comparingInt((Member m) -> m instanceof Member.ProducerConv ? 0 : 1)
+                    .thenComparingInt(m -> net.indexOf(m.node())));
+            List<String> tensors = new ArrayList<>(offsets.keySet());
+            tensors.sort(Comparator.comparingInt(t -> t.equals(net.input().name()) ? -1 : net.indexOf(t)));
+            List<String> prods = new ArrayList<>(producers);
+            prods.sort(Comparator.comparingInt(net::indexOf));
+            return new ChannelGroup(prods, channels, ordered, tensors);
+        }
+
+        private PruningException refuse(String why) {
+            return new PruningException("cannot prune the output channels of '" + origin + "': " + why);
+        }
+
+        private void visit(String tensor, int offset) {
+            Integer prev = offsets.get(tensor);
+            if (prev != null) {
+                if (prev != offset) {
+                    throw refuse("tensor '" + tensor + "' is reached at two different channel offsets ("
+                            + prev + " and " + offset + ")");
+                }
+                return;
+            }
+            int width = tensor.equals(net.input().name()) ? net.input().channels() : channelsOf(tensor);
+            if (offset + channels > width) {
+                throw refuse("tensor '" + tensor + "' has " + width + " channels, fewer than offset " + offset
+                        + " + " + channels);
+            }
+            offsets.put(tensor, offset);
+            queue.add(tensor);
+        }
+
+        private void add(Member m) {
+            members.putIfAbsent(m.getClass().getSimpleName() + ":" + m.node(), m);
+        }
+
+        private void process(String tensor, int offset) {
+            if (net.outputs().contains(tensor)) {
+                throw refuse("its channels reach the network output '" + tensor + "', whose width must not change");
+            }
+            Optional<Node> producer = net.producer(tensor);
+            if (producer.isEmpty()) {
+                throw refuse("its channels are tied to the network input '" + tensor + "'");
+            }
+            if (producersHandled.add(producer.get().name())) {
+                backward(producer.get(), offset);
+            }
+            for (Node consumer : net.consumers(tensor)) {
+                forward(consumer, tensor, offset);
+            }
+        }
+
+        /** The node that writes a group tensor. */
+        private void backward(Node p, int offset) {
+            Op op = p.op();
+            if (op instanceof Op.Conv c) {
+                if (c.groups() == 1) {
+                    if (offset != 0 || c.outChannels() != channels) {
+                        throw refuse("conv '" + p.name() + "' has " + c.outChannels() + " filters but the group has "
+                                + channels + " channels");
+                    }
+                    add(new Member.ProducerConv(p.name(), 0));
+                    producers.add(p.name());
+                } else if (isDepthwise(c)) {
+                    add(new Member.DepthwiseConv(p.name(), offset));
+                    visit(p.input(), offset);
+                } else {
+                    throw refuse("grouped conv '" + p.name() + "' (groups=" + c.groups()
+                            + ") produces coupled channels; only depthwise convs can be cut through");
+                }
+            } else if (op instanceof Op.BatchNorm) {
+                add(new Member.BatchNormChannels(p.name(), offset));
+                visit(p.input(), offset);
+            } else if (isChannelwise(op)) {
+                visit(p.input(), offset);
+            } else if (op instanceof Op.Add) {
+                for (String in : p.inputs()) {
+                    visit(in, offset);
+                }
+            } else {
+                throw refuse("its channels come out of " + p.op().onnxType() + " node '" + p.name()
+                        + "', which cannot be traced back to the producing convs");
+            }
+        }
+
+        /** A node that reads a group tensor. */
+        private void forward(Node n, String tensor, int offset) {
+            Op op = n.op();
+            producersHandled.add(n.name()); // its output is reached from below: no need to walk back through it
+            if (op instanceof Op.Conv c) {
+                if (c.groups() == 1) {
+                    add(new Member.ConsumerConv(n.name(), offset));
+                } else if (isDepthwise(c)) {
+                    add(new Member.DepthwiseConv(n.name(), offset));
+                    visit(n.name(), offset);
+                } else {
+                    throw refuse("grouped conv '" + n.name() + "' (groups=" + c.groups() + ") reads the channels;"
+                            + " only ordinary and depthwise convs can be cut");
+                }
+            } else if (op instanceof Op.BatchNorm) {
+                add(new Member.BatchNormChannels(n.name(), offset));
+                visit(n.name(), offset);
+            } else if (isChannelwise(op)) {
+                visit(n.name(), offset);
+            } else if (op instanceof Op.Add) {
+                for (String in : n.inputs()) {
+                    visit(in, offset);
+                }
+                visit(n.name(), offset);
+            } else if (op instanceof Op.Concat cat) {
+                int axis = cat.axis() < 0 ? cat.axis() + 4 : cat.axis();
+                if (axis != 1) {
+                    throw refuse("Concat '" + n.name() + "' joins on axis " + cat.axis() + ", not channels");
+                }
+                if (n.inputs().indexOf(tensor) != n.inputs().lastIndexOf(tensor)) {
+                    throw refuse("Concat '" + n.name() + "' reads '" + tensor + "' twice");
+                }
+                int shift = 0;
+                for (String in : n.inputs()) {
+                    if (in.equals(tensor)) {
+                        break;
+                    }
+                    shift += channelsOf(in);
+                }
+                visit(n.name(), offset + shift);
+            } else if (op instanceof Op.Flatten) {
+                int[] s = shapes.get(tensor);
+                int block = s.length == 4 ? s[2] * s[3] : 1;
+                List<Node> readers = net.consumers(n.name());
+                if (net.outputs().contains(n.name()) || readers.isEmpty()) {
+                    throw refuse("Flatten '" + n.name() + "' is a network output");
+                }
+                for (Node r : readers) {
+                    if (!(r.op() instanceof Op.Linear)) {
+                        throw refuse("Flatten '" + n.name() + "' feeds " + r.op().onnxType() + " '" + r.name()
+                                + "'; only linear layers can be cut after Flatten");
+                    }
+                    add(new Member.ConsumerLinear(r.name(), offset, block));
+                }
+            } else {
+                throw refuse(op.onnxType() + " node '" + n.name() + "' reads the channels and cannot be cut");
+            }
+        }
+    }
+
+    static boolean isDepthwise(Op.Conv c) {
+        return c.groups() > 1 && c.weight().dim(1) == 1 && c.outChannels() == c.groups();
+    }
+
+    /** Ops that keep every channel where it is (element-wise or per-channel spatial). */
+    static boolean isChannelwise(Op op) {
+        return op instanceof Op.Relu || op instanceof Op.LeakyRelu || op instanceof Op.Clip
+                || op instanceof Op.Sigmoid || op instanceof Op.Identity || op instanceof Op.MaxPool
+                || op instanceof Op.AvgPool || op instanceof Op.GlobalAvgPool;
+    }
+}

@@ -1,0 +1,34 @@
+package dev.thinet4j.surgery;
+
+/**
+ * One place where the channels of a {@link ChannelGroup} appear, with the index map from a group
+ * channel {@code c} to that place's own axis: {@code offset + c} (Concat shifts the offset), and for
+ * a linear layer after Flatten each channel owns a block of {@code blockSize} = H·W columns.
+ */
+public sealed interface Member {
+    /** The node to cut. */
+    String node();
+
+    /** Index of group channel 0 on this member's channel axis. */
+    int offset();
+
+    /** A conv whose output filters (and bias entries) are the group's channels. */
+    record ProducerConv(String node, int offset) implements Member {
+    }
+
+    /** A BatchNormalization whose γ, β, mean and variance entries follow the channels. */
+    record BatchNormChannels(String node, int offset) implements Member {
+    }
+
+    /** A depthwise conv: its input and output channel are the same channel (filters and bias cut). */
+    record DepthwiseConv(String node, int offset) implements Member {
+    }
+
+    /** A conv reading the channels: its weight's input-channel axis (1) is cut. */
+    record ConsumerConv(String node, int offset) implements Member {
+    }
+
+    /** A linear layer reading the channels through Flatten: column block [(offset+c)·blockSize, …) per channel. */
+    record ConsumerLinear(String node, int offset, int blockSize) implements Member {
+    }
+}
