@@ -1,0 +1,13 @@
+package dev.thinet4j.policy;
+
+/**
+ * One step of a pruning plan: remove the fraction {@code ratio} of the output channels of conv
+ * {@code layer} (and everything coupled to them).
+ */
+public record LayerPlan(String layer, double ratio) {
+    public LayerPlan {
+        if (!(ratio >= 0 && ratio < 1)) {
+            throw new IllegalArgumentException("pruning ratio for '" + layer + "' must be in [0, 1), got " + ratio);
+        }
+    }
+}

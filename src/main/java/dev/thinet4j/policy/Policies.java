@@ -1,0 +1,204 @@
+package dev.thinet4j.policy;
+
+import dev.thinet4j.model.Network;
+import dev.thinet4j.model.Node;
+import dev.thinet4j.surgery.ChannelGroup;
+import dev.thinet4j.surgery.DependencyGraph;
+import dev.thinet4j.surgery.PruningException;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The built-in policies: {@code uniform}, {@code vgg}, {@code resnet} and per-layer CSV. */
+public final class Policies {
+    private Policies() {
+    }
+
+    /**
+     * Every conv whose output channels can be cut, once per coupled group (the group's first
+     * producer stands for it), at the same ratio.
+     */
+    public static PruningPolicy uniform(double ratio) {
+        return named("uniform", net -> {
+            List<LayerPlan> out = new ArrayList<>();
+            for (String conv : distinctGroups(net, false)) {
+                out.add(new LayerPlan(conv, ratio));
+            }
+            return out;
+        });
+    }
+
+    /**
+     * ThiNet's VGG-16 strategy: every prunable conv except the last three (conv1_1 … conv4_3 of
+     * VGG-16), in network order. Channels coupled by a residual Add are not touched.
+     */
+    public static PruningPolicy vgg(double ratio) {
+        return named("vgg", net -> {
+            List<String> convs = net.nodesOf(dev.thinet4j.model.Op.Conv.class).stream().map(Node::name).toList();
+            if (convs.size() <= 3) {
+                throw new IllegalArgumentException("policy 'vgg' prunes all convs but the last three, and '"
+                        + net.name() + "' has only " + convs.size() + " convs");
+            }
+            Set<String> allowed = new HashSet<>(convs.subList(0, convs.size() - 3));
+            List<LayerPlan> out = new ArrayList<>();
+            for (String conv : distinctGroups(net, true)) {
+                if (allowed.contains(conv)) {
+                    out.add(new LayerPlan(conv, ratio));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * ThiNet's ResNet strategy: inside each residual block only the convs whose output stays inside
+     * the block (conv1, conv2 of a bottleneck; conv1 of a basic block). The last conv of a block, the
+     * projection shortcuts and the stem are never pruned, so every block's output width is kept.
+     * Blocks are found from the graph's Add nodes, not from names.
+     */
+    public static PruningPolicy resnet(double ratio) {
+        return named("resnet", net -> {
+            List<ResidualBlocks.Block> blocks = ResidualBlocks.find(net);
+            if (blocks.isEmpty()) {
+                throw new IllegalArgumentException("policy 'resnet' found no residual blocks (Add nodes joining a"
+                        + " shortcut) in '" + net.name() + "'; use 'vgg' or 'uniform'");
+            }
+            Set<String> inside = new HashSet<>();
+            for (ResidualBlocks.Block b : blocks) {
+                inside.addAll(b.interior());
+            }
+            List<LayerPlan> out = new ArrayList<>();
+            for (String conv : distinctGroups(net, true)) {
+                if (inside.contains(conv)) {
+                    out.add(new LayerPlan(conv, ratio));
+                }
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Ratios per layer from a CSV file with header {@code layer,ratio}; {@code layer} is the conv's
+     * node name as {@code thinet4j info} prints it.
+     *
+     * @throws IllegalArgumentException for an unknown or unprunable layer (listing the prunable ones),
+     *                                  a bad ratio or a missing column — naming the file and line
+     */
+    public static PruningPolicy csv(Path file) {
+        Map<String, Double> ratios = new LinkedHashMap<>();
+        try (Reader r = Files.newBufferedReader(file);
+             CSVParser p = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                     .setIgnoreEmptyLines(true).build().parse(r)) {
+            if (!p.getHeaderMap().containsKey("layer") || !p.getHeaderMap().containsKey("ratio")) {
+                throw new IllegalArgumentException("policy file " + file + " needs the header 'layer,ratio', found "
+                        + p.getHeaderNames());
+            }
+            for (CSVRecord rec : p) {
+                String layer = rec.get("layer");
+                double ratio;
+                try {
+                    ratio = Double.parseDouble(rec.get("ratio"));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(file + " line " + (rec.getRecordNumber() + 1) + ": ratio '"
+                            + rec.get("ratio") + "' is not a number");
+                }
+                if (!(ratio >= 0 && ratio < 1)) {
+                    throw new IllegalArgumentException(file + " line " + (rec.getRecordNumber() + 1) + ": ratio "
+                            + ratio + " for '" + layer + "' must be in [0, 1)");
+                }
+                if (ratios.put(layer, ratio) != null) {
+                    throw new IllegalArgumentException(file + ": layer '" + layer + "' listed twice");
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e.getMessage(), e);
+        }
+        return named("csv:" + file.getFileName(), net -> {
+            List<String> prunable = new DependencyGraph(net).prunableConvs();
+            List<LayerPlan> out = new ArrayList<>();
+            for (Map.Entry<String, Double> e : ratios.entrySet()) {
+                if (!prunable.contains(e.getKey())) {
+                    String why = net.findNode(e.getKey()).isPresent() ? "is not a prunable conv" : "is not a node";
+                    throw new IllegalArgumentException("policy file " + file + ": '" + e.getKey() + "' " + why
+                            + " of '" + net.name() + "'; prunable layers: " + String.join(", ", prunable));
+                }
+                out.add(new LayerPlan(e.getKey(), e.getValue()));
+            }
+            out.sort((a, b) -> Integer.compare(net.indexOf(a.layer()), net.indexOf(b.layer())));
+            return out;
+        });
+    }
+
+    /**
+     * Parses a CLI policy name: {@code uniform}, {@code vgg}, {@code resnet} or {@code csv:FILE}.
+     */
+    public static PruningPolicy parse(String spec, double ratio) {
+        if (spec.startsWith("csv:")) {
+            return csv(Path.of(spec.substring(4)));
+        }
+        switch (spec) {
+            case "uniform":
+                return uniform(ratio);
+            case "vgg":
+                return vgg(ratio);
+            case "resnet":
+                return resnet(ratio);
+            default:
+                throw new IllegalArgumentException("unknown policy '" + spec + "'; expected uniform, vgg, resnet or csv:FILE");
+        }
+    }
+
+    /** Prunable convs, one per coupled group, in network order; optionally only uncoupled groups. */
+    static List<String> distinctGroups(Network net, boolean uncoupledOnly) {
+        DependencyGraph g = new DependencyGraph(net);
+        Set<String> seen = new HashSet<>();
+        List<String> out = new ArrayList<>();
+        for (String conv : g.prunableConvs()) {
+            if (seen.contains(conv)) {
+                continue;
+            }
+            ChannelGroup group;
+            try {
+                group = g.groupOf(conv);
+            } catch (PruningException e) {
+                continue;
+            }
+            seen.addAll(group.producers());
+            if (uncoupledOnly && group.isCoupled()) {
+                continue;
+            }
+            out.add(group.producers().get(0));
+        }
+        return out;
+    }
+
+    private static PruningPolicy named(String name, java.util.function.Function<Network, List<LayerPlan>> f) {
+        return new PruningPolicy() {
+            @Override
+            public List<LayerPlan> plan(Network net) {
+                return f.apply(net);
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String toString() {
+                return name;
+            }
+        };
+    }
+}
