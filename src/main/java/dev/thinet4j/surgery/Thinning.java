@@ -81,7 +81,7 @@ public final class Thinning {
     }
 
     /** Indices to keep on a member axis of {@code width} entries whose group channels start at {@code offset}. */
-    static int[] axisKeep(int width, int offset, int channels, int[] keep) {
+    public static int[] axisKeep(int width, int offset, int channels, int[] keep) {
         int[] out = new int[width - channels + keep.length];
         int k = 0;
         for (int i = 0; i < offset; i++) {

@@ -1,0 +1,124 @@
+package dev.thinet4j.engine;
+
+import dev.thinet4j.model.Node;
+import dev.thinet4j.model.Op;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.List;
+
+/** Linear, Softmax and the reshaping / reducing kernels (Flatten, Concat, GlobalAvgPool). */
+final class ShapeKernels {
+    private ShapeKernels() {
+    }
+
+    /** y = x·Wᵀ + b with {@code mmul} against a cached c-ordered Wᵀ [in, out] and a row-vector add of b. */
+    static final class Linear extends AbstractKernel {
+        private final INDArray weightT;
+        private final INDArray bias;
+
+        Linear(Node node, Op.Linear op) {
+            super(node);
+            try (INDArray w = NdArrays.toNd(op.weight())) {
+                weightT = own(w.transpose().dup('c'));
+            }
+            bias = op.bias() == null ? null
+                    : own(Nd4j.create(op.bias().data(), new long[]{1, op.outFeatures()},
+                    org.nd4j.linalg.api.buffer.DataType.FLOAT));
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+            INDArray y = in.get(0).mmul(weightT);
+            if (bias != null) {
+                y.addiRowVector(bias);
+            }
+            return y;
+        }
+    }
+
+    /**
+     * Softmax along one axis: y = e^(x − max) / Σ e^(x − max). The native {@code softmax} op is used for the
+     * last axis only; for other axes it was found to give wrong sums in ND4J 1.0.0-M2.1 (axis 1 of a rank-4
+     * array), so the formula is evaluated with broadcast max, exp, sum and divide.
+     */
+    static final class Softmax extends AbstractKernel {
+        private final int axis;
+
+        Softmax(Node node, Op.Softmax op) {
+            super(node);
+            this.axis = op.axis();
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+            INDArray x = in.get(0);
+            int rank = x.rank();
+            int ax = axis < 0 ? axis + rank : axis;
+            if (ax < 0 || ax >= rank) {
+                throw new IllegalArgumentException("node '" + node.name() + "': Softmax axis " + axis
+                        + " out of range for input " + NdArrays.fmt(x));
+            }
+            if (ax == rank - 1) {
+                INDArray y = x.ulike();
+                Nd4j.exec(DynamicCustomOp.builder("softmax").addInputs(x).addOutputs(y)
+                        .addIntegerArguments(ax).build());
+                return y;
+            }
+            INDArray y;
+            try (INDArray max = x.max(true, ax)) {
+                y = inPlace ? x.subi(max) : x.sub(max);
+            }
+            Transforms.exp(y, false);
+            try (INDArray sum = y.sum(true, ax)) {
+                y.divi(sum);
+            }
+            return y;
+        }
+    }
+
+    /** Flatten(axis 1): a c-order reshape to [N, rest], a view when the input is c-contiguous. */
+    static final class Flatten extends AbstractKernel {
+        Flatten(Node node) {
+            super(node);
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+            return in.get(0).reshape('c', out[0], out[1]);
+        }
+    }
+
+    /** {@code Nd4j.concat} along the (non-batch) axis; one input is returned as is. */
+    static final class Concat extends AbstractKernel {
+        private final int axis;
+
+        Concat(Node node, Op.Concat op) {
+            super(node);
+            this.axis = op.axis();
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+            if (in.size() == 1) {
+                return in.get(0);
+            }
+            int ax = axis < 0 ? axis + out.length : axis;
+            return Nd4j.concat(ax, in.toArray(new INDArray[0]));
+        }
+    }
+
+    /** Mean over axes 2 and 3 with kept dimensions: [N, C, H, W] → [N, C, 1, 1]. */
+    static final class GlobalAvgPool extends AbstractKernel {
+        GlobalAvgPool(Node node) {
+            super(node);
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+            return in.get(0).mean(true, 2, 3);
+        }
+    }
+}

@@ -1,0 +1,262 @@
+package dev.thinet4j.pruner;
+
+import dev.thinet4j.data.ImageSource;
+import dev.thinet4j.data.ImageSources;
+import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.model.ModelSize;
+import dev.thinet4j.model.Network;
+import dev.thinet4j.model.Node;
+import dev.thinet4j.model.Op;
+import dev.thinet4j.model.Tensor;
+import dev.thinet4j.policy.LayerPlan;
+import dev.thinet4j.policy.PruningPolicy;
+import dev.thinet4j.reconstruction.FullReconstruction;
+import dev.thinet4j.reconstruction.Reconstruction;
+import dev.thinet4j.reconstruction.ScaleReconstruction;
+import dev.thinet4j.report.LayerReport;
+import dev.thinet4j.report.PruningReport;
+import dev.thinet4j.sampling.GroupSampler;
+import dev.thinet4j.sampling.GroupStatistics;
+import dev.thinet4j.sampling.SamplingConfig;
+import dev.thinet4j.selection.Criterion;
+import dev.thinet4j.selection.Selection;
+import dev.thinet4j.selection.SelectionContext;
+import dev.thinet4j.surgery.ChannelGroup;
+import dev.thinet4j.surgery.DependencyGraph;
+import dev.thinet4j.surgery.Member;
+import dev.thinet4j.surgery.Thinning;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The layer-by-layer ThiNet pruner: for each layer of the policy's plan, in order — sample the next
+ * layer(s) from the current network, select the channels to keep, thin the network for real,
+ * reconstruct the next layer(s), call the fine-tuning hook, report progress.
+ *
+ * <p>Every random draw (calibration images, sample locations, the {@code random} criterion) comes
+ * from the configuration's seed, so a run is reproducible from its configuration.
+ */
+public final class ThiNetPruner {
+    private static final Logger LOG = LoggerFactory.getLogger(ThiNetPruner.class);
+
+    private final PrunerConfig config;
+    private final FineTuner fineTuner;
+    private final ProgressListener listener;
+
+    public ThiNetPruner(PrunerConfig config) {
+        this(config, FineTuner.NONE, ProgressListener.NONE);
+    }
+
+    public ThiNetPruner(PrunerConfig config, FineTuner fineTuner, ProgressListener listener) {
+        this.config = config;
+        this.fineTuner = fineTuner;
+        this.listener = listener;
+    }
+
+    /**
+     * Prunes {@code net} by the policy's plan.
+     *
+     * @param net         the trained network. Not modified.
+     * @param policy      which layers, at what ratio
+     * @param calibration images for sampling; {@code config.images()} of them are drawn at random (seeded)
+     * @return the pruned network and the report
+     * @throws IllegalArgumentException when the data does not fit the model or has too few images, or a
+     *                                  layer of the plan cannot be pruned (with the reason)
+     */
+    public PruningResult prune(Network net, PruningPolicy policy, ImageSource calibration) {
+        var in = net.input();
+        if (calibration.channels() != in.channels() || calibration.height() != in.height()
+                || calibration.width() != in.width()) {
+            throw new IllegalArgumentException("calibration images are " + calibration.channels() + "x"
+                    + calibration.height() + "x" + calibration.width() + " but model input '" + in.name()
+                    + "' expects " + in.channels() + "x" + in.height() + "x" + in.width());
+        }
+        List<LayerPlan> plan = policy.plan(net);
+        ModelSize original = ModelSize.of(net);
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("thinet4j", PruningReport.libraryVersion());
+        provenance.put("model", net.name());
+        provenance.put("policy", policy.name());
+        provenance.putAll(config.asMap());
+
+        ImageSource images = calibrationSubset(calibration);
+        List<LayerReport> layers = new ArrayList<>();
+        Network current = net;
+        try (InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net) : null) {
+            for (int k = 0; k < plan.size(); k++) {
+                LayerPlan step = plan.get(k);
+                listener.layerStarted(k + 1, plan.size(), step.layer());
+                long t0 = System.nanoTime();
+                StepResult r = pruneLayer(current, step, images, reference);
+                current = fineTuner.afterLayer(r.network, k + 1, plan.size());
+                LayerReport report = r.report((System.nanoTime() - t0) / 1e9);
+                layers.add(report);
+                LOG.info("pruned {} ({}/{}): {} -> {} channels, residual {} -> {}", step.layer(), k + 1, plan.size(),
+                        report.channelsBefore(), report.channelsAfter(), report.residualBefore(), report.residualAfter());
+                listener.layerFinished(k + 1, plan.size(), report);
+            }
+        }
+        current = fineTuner.atEnd(current);
+        ModelSize after = ModelSize.of(current);
+        PruningReport report = new PruningReport(provenance, layers, original.totalParams(), after.totalParams(),
+                original.totalMacs(), after.totalMacs());
+        return new PruningResult(current, report);
+    }
+
+    private ImageSource calibrationSubset(ImageSource calibration) {
+        int size = calibration.size();
+        if (size >= 0 && size < config.images()) {
+            throw new IllegalArgumentException("asked for " + config.images() + " calibration images but the data has "
+                    + size);
+        }
+        if (size == config.images()) {
+            return calibration;
+        }
+        return size < 0 ? ImageSources.limit(calibration, config.images())
+                : ImageSources.sample(calibration, config.images(), config.seed());
+    }
+
+    private boolean needsSampling() {
+        Criterion c = config.criterion();
+        return c == Criterion.THINET || c == Criterion.THINET_TPAMI || c == Criterion.APOZ
+                || config.reconstruction() != Reconstruction.NONE;
+    }
+
+    /** Prunes one layer of {@code net}. */
+    private StepResult pruneLayer(Network net, LayerPlan step, ImageSource images, InferenceEngine reference) {
+        ChannelGroup group = new DependencyGraph(net).groupOf(step.layer());
+        ModelSize before = ModelSize.of(net);
+        int remove = Selection.numToRemove(group.channels(), step.ratio());
+        if (remove == 0) {
+            int[] all = java.util.stream.IntStream.range(0, group.channels()).toArray();
+            return new StepResult(net, step.layer(), group, before, before, 0, Double.NaN, Double.NaN, all);
+        }
+        GroupStatistics stats = null;
+        Reconstruction recon = config.reconstruction();
+        if (recon == Reconstruction.FULL && !GroupSampler.canSampleFull(net, group)) {
+            LOG.warn("layer {}: a consumer is too wide for full reconstruction (more than {} columns); using scale",
+                    step.layer(), GroupSampler.MAX_FULL_COLUMNS);
+            recon = Reconstruction.SCALE;
+        }
+        if (needsSampling()) {
+            SamplingConfig sc = new SamplingConfig(config.pointsPerImage(), config.seed() + 7919L * net.indexOf(step.layer()),
+                    recon == Reconstruction.FULL, config.batchSize());
+            try (InferenceEngine engine = new InferenceEngine(net)) {
+                stats = new GroupSampler(sc).sample(engine, group, images, reference);
+            }
+        }
+        Selection sel = config.criterion().create().select(context(net, group, stats), remove);
+        int[] kept = sel.kept();
+
+        Map<String, Op> newConsumers = new HashMap<>();
+        double residualBefore = Double.NaN;
+        double residualAfter = Double.NaN;
+        if (stats != null) {
+            ScaleReconstruction.Result scale = ScaleReconstruction.fit(stats.contributions(), kept, config.ridge());
+            residualBefore = scale.residualBefore();
+            residualAfter = residualBefore;
+            if (recon == Reconstruction.SCALE) {
+                residualAfter = scale.residualAfter();
+                for (Member m : group.consumers()) {
+                    newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group.channels(), kept, scale.scales()));
+                }
+            } else if (recon == Reconstruction.FULL) {
+                double sumBefore = 0;
+                double sumAfter = 0;
+                for (Member m : group.consumers()) {
+                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept,
+                            stats.full().get(m.node()));
+                    newConsumers.put(m.node(), fr.op());
+                    sumBefore += fr.result().residualBefore();
+                    sumAfter += fr.result().residualAfter();
+                }
+                int n = group.consumers().size();
+                residualBefore = sumBefore / n;
+                residualAfter = sumAfter / n;
+            }
+        }
+        Network thinned = Thinning.keep(net, group, kept);
+        Map<String, Node> repl = new HashMap<>();
+        newConsumers.forEach((name, op) -> repl.put(name, thinned.node(name).withOp(op)));
+        Network result = repl.isEmpty() ? thinned : thinned.replace(repl);
+        ModelSize after = ModelSize.of(result);
+        return new StepResult(result, step.layer(), group, before, after, stats == null ? 0 : stats.samples(),
+                residualBefore, residualAfter, kept);
+    }
+
+    private SelectionContext context(Network net, ChannelGroup group, GroupStatistics stats) {
+        String producer = group.producers().get(0);
+        Op.Conv conv = (Op.Conv) net.node(producer).op();
+        double[] gamma = null;
+        for (Member m : group.members()) {
+            if (m instanceof Member.BatchNormChannels && m.offset() == 0
+                    && net.node(m.node()).input().equals(producer)) {
+                Tensor s = ((Op.BatchNorm) net.node(m.node()).op()).scale();
+                gamma = new double[s.size()];
+                for (int i = 0; i < gamma.length; i++) {
+                    gamma[i] = s.get(i);
+                }
+                break;
+            }
+        }
+        return new SelectionContext(producer, group.channels(), conv.weight(), gamma,
+                stats == null ? null : stats.zeroFraction(), stats == null ? null : stats.contributions(),
+                config.seed() + net.indexOf(producer));
+    }
+
+    /** Indices kept on the consumer's input axis, and the scale of each (1 outside the group). */
+    private static Op scaled(Op op, Member m, int channels, int[] kept, double[] groupScales) {
+        if (op instanceof Op.Conv c) {
+            int width = c.weight().dim(1);
+            int[] axis = Thinning.axisKeep(width, m.offset(), channels, kept);
+            return c.withWeights(ScaleReconstruction.scaleConvInputs(c.weight(), axis,
+                    axisScales(axis.length, m.offset(), groupScales)), c.bias());
+        }
+        Op.Linear l = (Op.Linear) op;
+        int block = ((Member.ConsumerLinear) m).blockSize();
+        int[] axis = Thinning.axisKeep(l.inFeatures() / block, m.offset(), channels, kept);
+        return new Op.Linear(ScaleReconstruction.scaleLinearInputs(l.weight(), axis,
+                axisScales(axis.length, m.offset(), groupScales), block), l.bias());
+    }
+
+    private static double[] axisScales(int n, int offset, double[] groupScales) {
+        double[] s = new double[n];
+        Arrays.fill(s, 1.0);
+        System.arraycopy(groupScales, 0, s, offset, groupScales.length);
+        return s;
+    }
+
+    private record FullOp(Op op, FullReconstruction.Result result) {
+    }
+
+    private FullOp full(Op op, Member m, int channels, int[] kept, dev.thinet4j.sampling.NormalEquations ne) {
+        if (op instanceof Op.Conv c) {
+            int[] axis = Thinning.axisKeep(c.weight().dim(1), m.offset(), channels, kept);
+            FullReconstruction.Result r = FullReconstruction.conv(ne, c.weight(), c.bias(), axis, config.biasRefit(),
+                    config.ridge());
+            return new FullOp(c.withWeights(r.weight(), r.bias()), r);
+        }
+        Op.Linear l = (Op.Linear) op;
+        int block = ((Member.ConsumerLinear) m).blockSize();
+        int[] axis = Thinning.axisKeep(l.inFeatures() / block, m.offset(), channels, kept);
+        FullReconstruction.Result r = FullReconstruction.linear(ne, l.weight(), l.bias(), axis, block,
+                config.biasRefit(), config.ridge());
+        return new FullOp(new Op.Linear(r.weight(), r.bias()), r);
+    }
+
+    private record StepResult(Network network, String layer, ChannelGroup group, ModelSize before, ModelSize after,
+                              long samples, double residualBefore, double residualAfter, int[] kept) {
+        LayerReport report(double seconds) {
+            return new LayerReport(layer, group.describe(), group.channels(), kept.length, before.totalParams(),
+                    after.totalParams(), before.totalMacs(), after.totalMacs(), samples, residualBefore, residualAfter,
+                    kept, seconds);
+        }
+    }
+}
