@@ -1,15 +1,13 @@
 package dev.thinet4j.cli;
 
-import dev.thinet4j.data.Batch;
 import dev.thinet4j.data.DataOptions;
 import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
 import dev.thinet4j.data.Labels;
-import dev.thinet4j.data.Normalization;
-import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.eval.Accuracy;
+import dev.thinet4j.eval.Evaluation;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxImporter;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -46,35 +44,19 @@ final class EvalCommand implements Command {
 
         Network net = OnnxImporter.load(modelPath);
         int[] labels = Labels.read(labelsPath);
-        long correct = 0;
-        long seen = 0;
-        try (ImageSource source = ImageSources.open(dataPath, options);
-             InferenceEngine engine = new InferenceEngine(net)) {
-            DataArgs.checkMatches(source, net, dataPath);
-            int total = limit > 0 ? Math.min(limit, source.size()) : source.size();
-            if (labels.length < total) {
+        Accuracy accuracy;
+        try (ImageSource opened = ImageSources.open(dataPath, options)) {
+            DataArgs.checkMatches(opened, net, dataPath);
+            ImageSource source = limit > 0 ? ImageSources.limit(opened, limit) : opened;
+            int total = source.size();
+            if (total >= 0 && labels.length < total) {
                 throw new IllegalArgumentException("labels file " + labelsPath + " has " + labels.length
                         + " labels but the data has " + total + " images");
             }
-            for (Batch batch : source.batches(batchSize)) {
-                int n = (int) Math.min(batch.n(), total - seen);
-                if (n <= 0) {
-                    break;
-                }
-                try (INDArray x = batch.toINDArray(); INDArray logits = engine.forward(x)) {
-                    INDArray pred = logits.argMax(1);
-                    for (int i = 0; i < n; i++) {
-                        if (pred.getInt(i) == labels[batch.offset() + i]) {
-                            correct++;
-                        }
-                    }
-                    pred.close();
-                }
-                seen += n;
-            }
+            accuracy = Evaluation.top1(net, source, labels, batchSize);
         }
-        out.printf(Locale.ROOT, "accuracy=%.6f%n", seen == 0 ? 0.0 : (double) correct / seen);
-        out.println("images=" + seen);
+        out.printf(Locale.ROOT, "accuracy=%.6f%n", accuracy.fraction());
+        out.println("images=" + accuracy.images());
         return 0;
     }
 }

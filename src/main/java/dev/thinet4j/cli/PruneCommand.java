@@ -3,29 +3,39 @@ package dev.thinet4j.cli;
 import dev.thinet4j.data.DataOptions;
 import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
+import dev.thinet4j.data.Labels;
+import dev.thinet4j.eval.Accuracy;
+import dev.thinet4j.eval.Evaluation;
+import dev.thinet4j.eval.ModelSnapshot;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxExporter;
 import dev.thinet4j.onnx.OnnxImporter;
 import dev.thinet4j.policy.Policies;
 import dev.thinet4j.policy.PruningPolicy;
-import dev.thinet4j.pruner.PrunerConfig;
+import dev.thinet4j.pruner.FineTuner;
 import dev.thinet4j.pruner.ProgressListener;
+import dev.thinet4j.pruner.PrunerConfig;
 import dev.thinet4j.pruner.PruningResult;
 import dev.thinet4j.pruner.ThiNetPruner;
-import dev.thinet4j.pruner.FineTuner;
 import dev.thinet4j.reconstruction.Reconstruction;
+import dev.thinet4j.report.HtmlReport;
 import dev.thinet4j.report.LayerReport;
 import dev.thinet4j.selection.Criterion;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** {@code thinet4j prune}: layer-by-layer ThiNet pruning of an ONNX model. */
+/**
+ * {@code thinet4j prune}: layer-by-layer ThiNet pruning of an ONNX model. Optionally measures top-1
+ * accuracy before and after ({@code --labels}, on {@code --eval-data} or else on {@code --data}) and
+ * writes an HTML report ({@code --html}).
+ */
 final class PruneCommand implements Command {
     @Override
     public String name() {
@@ -37,7 +47,8 @@ final class PruneCommand implements Command {
         return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|resnet|csv:FILE]"
                 + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|apoz|bn-gamma|random]"
                 + " [--reconstruct none|scale|full] [--images 100] [--points 10] [--seed 1] [--batch 32]"
-                + " [--targets-from-original] [--report R.csv] [--mean … --std …]";
+                + " [--targets-from-original] [--report R.csv] [--html R.html]"
+                + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]";
     }
 
     @Override
@@ -60,36 +71,124 @@ final class PruneCommand implements Command {
                 .targetsFromOriginal(args.flag("targets-from-original"))
                 .build());
         Path reportPath = args.get("report").map(Path::of).orElse(null);
+        Path htmlPath = args.get("html").map(Path::of).orElse(null);
+        Path labelsPath = args.get("labels").isPresent() ? args.existingFile("labels") : null;
+        Path evalDataPath = args.get("eval-data").isPresent() ? args.existingFile("eval-data") : null;
+        int evalLimit = args.getInt("eval-limit", 0);
+        // TODO(--finetune-epochs N): parse it here and build the trainer's FineTuner (it replaces
+        //  FineTuner.NONE below); then add a "fine-tuned" snapshot after the "pruned" one.
         DataOptions options = DataArgs.options(args, name());
         args.finish();
 
         if (Files.exists(outPath) && Files.isSameFile(outPath, modelPath)) {
             throw new UsageException(name() + ": --out " + outPath + " is the input model; refusing to overwrite it");
         }
+        if (htmlPath != null && (sameTarget(htmlPath, outPath) || sameTarget(htmlPath, modelPath))) {
+            throw new UsageException(name() + ": --html " + htmlPath + " is the model file; choose another name");
+        }
+        if (args.get("eval-limit").isPresent() && evalLimit < 1) {
+            throw new UsageException(name() + ": --eval-limit must be positive, got " + evalLimit);
+        }
+        if (evalLimit > 0 && labelsPath == null && evalDataPath == null) {
+            throw new UsageException(name() + ": --eval-limit needs --labels (and usually --eval-data)");
+        }
         PruningPolicy policy = parse(() -> Policies.parse(policyName, ratio));
+        // accuracy is measured on --eval-data; with only --labels, on the calibration data itself
+        Path evalPath = evalDataPath != null ? evalDataPath : labelsPath != null ? dataPath : null;
+        int[] labels = labelsPath == null ? null : Labels.read(labelsPath);
+
         Network net = OnnxImporter.load(modelPath);
         ModelSize before = ModelSize.of(net);
         out.println("before: " + before.totalLine());
-        ProgressListener progress = new ProgressListener() {
-            @Override
-            public void layerStarted(int index, int total, String layer) {
-                out.printf(Locale.ROOT, "[%d/%d] pruning %s%n", index, total, layer);
-            }
-        };
+        List<String> notes = new ArrayList<>();
+        List<ModelSnapshot> snapshots = new ArrayList<>();
         PruningResult result;
-        try (ImageSource data = ImageSources.open(dataPath, options)) {
+        try (ImageSource data = ImageSources.open(dataPath, options);
+             ImageSource evalImages = evalPath == null ? null : openEval(evalPath, options, evalLimit)) {
             DataArgs.checkMatches(data, net, dataPath);
-            result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, data);
-        }
-        OnnxExporter.save(result.network(), outPath);
-        out.print(result.report().summary());
-        out.println("after: " + ModelSize.of(result.network()).totalLine());
-        if (reportPath != null) {
-            result.report().writeCsv(reportPath);
-            out.println("report " + reportPath);
+            if (evalImages != null) {
+                DataArgs.checkMatches(evalImages, net, evalPath);
+                if (labels == null && !evalImages.hasLabels()) {
+                    throw new UsageException(name() + ": --eval-data " + evalPath + " has no labels; give --labels");
+                }
+                if (labels != null && evalImages.size() > labels.length) {
+                    throw new IllegalArgumentException("labels file " + labelsPath + " has " + labels.length
+                            + " labels but the evaluation data has " + evalImages.size() + " images");
+                }
+                if (evalDataPath == null) {
+                    String note = "no --eval-data given: accuracy is measured on the calibration data --data "
+                            + dataPath + ", not on held-out images";
+                    out.println("note: " + note);
+                    notes.add(note);
+                }
+            }
+            ImageSource timingImages = evalImages != null ? evalImages : data;
+            double accBefore = evalImages == null ? Double.NaN
+                    : accuracyLine("before", net, evalImages, labels, config.batchSize(), out);
+            if (htmlPath != null) {
+                snapshots.add(new ModelSnapshot("original", accBefore, before.totalParams(), before.totalMacs(),
+                        Evaluation.latencyMillisPerImage(net, timingImages)));
+            }
+
+            ProgressBar progress = new ProgressBar(out, ProgressBar.isTerminal(out));
+            try {
+                result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, data);
+            } finally {
+                progress.end();
+            }
+
+            // printed after the size line below, so the before/after lines read in order
+            Accuracy accAfter = evalImages == null ? null
+                    : Evaluation.top1(result.network(), evalImages, labels, config.batchSize());
+            if (htmlPath != null) {
+                snapshots.add(ModelSnapshot.of("pruned", result.network(),
+                        accAfter == null ? Double.NaN : accAfter.fraction(),
+                        Evaluation.latencyMillisPerImage(result.network(), timingImages)));
+                if (accAfter != null) {
+                    notes.add("Accuracy: top-1 on " + evalPath + " (" + accAfter.images() + " images). Latency: "
+                            + Evaluation.latencySetup() + ".");
+                } else {
+                    notes.add("No accuracy measured: give --labels (with --eval-data) to measure it. Latency: "
+                            + Evaluation.latencySetup() + ".");
+                }
+            }
+            OnnxExporter.save(result.network(), outPath);
+            out.print(result.report().summary());
+            ModelSize after = ModelSize.of(result.network());
+            out.println("after: " + after.totalLine());
+            if (accAfter != null) {
+                out.printf(Locale.ROOT, "after: accuracy=%.6f images=%d%n", accAfter.fraction(), accAfter.images());
+            }
+            if (reportPath != null) {
+                result.report().writeCsv(reportPath);
+                out.println("report " + reportPath);
+            }
+            if (htmlPath != null) {
+                HtmlReport.Builder html = HtmlReport.builder(result.report()).snapshots(snapshots)
+                        .layerSizes(before, after);
+                notes.forEach(html::note);
+                html.build().writeHtml(htmlPath);
+                out.println("html " + htmlPath);
+            }
         }
         out.println("wrote " + outPath);
         return 0;
+    }
+
+    private static ImageSource openEval(Path path, DataOptions options, int limit) throws java.io.IOException {
+        ImageSource s = ImageSources.open(path, options);
+        return limit > 0 ? ImageSources.limit(s, limit) : s;
+    }
+
+    private static double accuracyLine(String stage, Network net, ImageSource images, int[] labels, int batch,
+                                       PrintStream out) {
+        Accuracy a = Evaluation.top1(net, images, labels, batch);
+        out.printf(Locale.ROOT, "%s: accuracy=%.6f images=%d%n", stage, a.fraction(), a.images());
+        return a.fraction();
+    }
+
+    private static boolean sameTarget(Path a, Path b) {
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private double parseRatio(String v) {
@@ -109,6 +208,78 @@ final class PruneCommand implements Command {
             return s.get();
         } catch (IllegalArgumentException e) {
             throw new UsageException(name() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Progress on standard output: on a terminal one line redrawn in place,
+     * {@code [#####...............] 3/12 conv3_1}; otherwise (a pipe, a file, a test) plain lines,
+     * {@code [3/12] pruning conv3_1} before and {@code [3/12] conv3_1: 256 -> 128 channels in 1.4 s} after
+     * each layer.
+     */
+    static final class ProgressBar implements ProgressListener {
+        static final int WIDTH = 20;
+        private static final int MAX_NAME = 48;
+
+        private final PrintStream out;
+        private final boolean terminal;
+        private int lastLength;
+        private boolean open;
+
+        ProgressBar(PrintStream out, boolean terminal) {
+            this.out = out;
+            this.terminal = terminal;
+        }
+
+        /** Whether {@code out} is standard output and that is a terminal. */
+        static boolean isTerminal(PrintStream out) {
+            return out == System.out && System.console() != null;
+        }
+
+        @Override
+        public void layerStarted(int index, int total, String layer) {
+            if (terminal) {
+                draw(index - 1, total, index + "/" + total + " " + shorten(layer));
+            } else {
+                out.printf(Locale.ROOT, "[%d/%d] pruning %s%n", index, total, layer);
+            }
+        }
+
+        @Override
+        public void layerFinished(int index, int total, LayerReport r) {
+            if (terminal) {
+                draw(index, total, index + "/" + total + " " + shorten(r.layer()) + " " + r.channelsBefore() + " -> "
+                        + r.channelsAfter());
+                if (index == total) {
+                    end();
+                }
+            } else {
+                out.printf(Locale.ROOT, "[%d/%d] %s: %d -> %d channels in %.1f s%n", index, total, r.layer(),
+                        r.channelsBefore(), r.channelsAfter(), r.seconds());
+            }
+        }
+
+        /** Ends the redrawn line, if one is open, so the next output starts on a fresh line. */
+        void end() {
+            if (open) {
+                out.println();
+                out.flush();
+                open = false;
+                lastLength = 0;
+            }
+        }
+
+        private void draw(int done, int total, String text) {
+            int filled = total <= 0 ? WIDTH : (int) ((long) done * WIDTH / total);
+            String line = "[" + "#".repeat(filled) + ".".repeat(WIDTH - filled) + "] " + text;
+            out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+            out.flush();
+            lastLength = line.length();
+            open = true;
+        }
+
+        private static String shorten(String name) {
+            return name.length() <= MAX_NAME ? name : "..." + name.substring(name.length() - (MAX_NAME - 3));
         }
     }
 }

@@ -1,10 +1,10 @@
 package dev.thinet4j.examples;
 
-import dev.thinet4j.data.Batch;
 import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
 import dev.thinet4j.data.Labels;
-import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.eval.Evaluation;
+import dev.thinet4j.eval.ModelSnapshot;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxExporter;
@@ -16,12 +16,14 @@ import dev.thinet4j.pruner.ProgressListener;
 import dev.thinet4j.pruner.PruningResult;
 import dev.thinet4j.pruner.ThiNetPruner;
 import dev.thinet4j.reconstruction.Reconstruction;
+import dev.thinet4j.report.HtmlReport;
 import dev.thinet4j.report.LayerReport;
 import dev.thinet4j.selection.Criterion;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -31,7 +33,8 @@ import java.util.Locale;
  * {@code tools/fixtures/make_fixtures.py} regenerates it), evaluates it on the shipped 2,000 test
  * images, prunes it with the {@code vgg} policy (every conv but the last three) at ratio 0.5 with the
  * {@code thinet} criterion, once without and once with full least-squares reconstruction, evaluates
- * again and writes the pruned model to {@code target/vgg_bn_fc_thinet.onnx}.
+ * again and writes the pruned model to {@code target/vgg_bn_fc_thinet.onnx}, its report as CSV and an
+ * HTML page ({@code target/vgg_bn_fc_thinet.html}) with the accuracy / size / latency of the three models.
  *
  * <p>Arguments (all optional): {@code [ratio] [calibration images]}.
  */
@@ -48,6 +51,8 @@ public final class VggThinetExample {
         Network net = OnnxImporter.load(model);
         ModelSize before = ModelSize.of(net);
         double acc0 = accuracy(net, data);
+        List<ModelSnapshot> snapshots = new ArrayList<>();
+        snapshots.add(ModelSnapshot.of("original", net, acc0, latency(net, data)));
         System.out.printf(Locale.ROOT, "original: accuracy=%.4f params=%d macs=%d%n", acc0, before.totalParams(),
                 before.totalMacs());
 
@@ -69,6 +74,8 @@ public final class VggThinetExample {
             }
             ModelSize after = ModelSize.of(result.network());
             double acc = accuracy(result.network(), data);
+            snapshots.add(ModelSnapshot.of("pruned (" + recon.cliName() + ")", result.network(), acc,
+                    latency(result.network(), data)));
             System.out.printf(Locale.ROOT, "pruned (%s): accuracy=%.4f params=%d (%.1f%%) macs=%d (%.1f%%)%n",
                     recon.cliName(), acc, after.totalParams(), 100.0 * after.totalParams() / before.totalParams(),
                     after.totalMacs(), 100.0 * after.totalMacs() / before.totalMacs());
@@ -78,6 +85,15 @@ public final class VggThinetExample {
                 OnnxExporter.save(result.network(), out);
                 result.report().writeCsv(root.resolve("target/vgg_bn_fc_thinet.csv"));
                 System.out.println("wrote " + out + " and target/vgg_bn_fc_thinet.csv");
+                Path html = root.resolve("target/vgg_bn_fc_thinet.html");
+                HtmlReport.builder(result.report()).title("ThiNet on VGG-BN (Fashion-MNIST), ratio " + ratio)
+                        .snapshots(snapshots).layerSizes(before, after)
+                        .note("Accuracy: top-1 on the shipped 2,000 Fashion-MNIST test images. Pruning used " + images
+                                + " calibration images of the training subset, no fine-tuning. Charts and the step"
+                                + " table are for the run with full reconstruction. Latency: "
+                                + Evaluation.latencySetup() + ".")
+                        .build().writeHtml(html);
+                System.out.println("wrote " + html);
             }
         }
     }
@@ -85,21 +101,15 @@ public final class VggThinetExample {
     /** Top-1 accuracy on the shipped test images. */
     static double accuracy(Network net, Path data) throws Exception {
         int[] labels = Labels.read(data.resolve("t10k-labels-idx1-ubyte.gz"));
-        long correct = 0;
-        long seen = 0;
-        try (ImageSource test = ImageSources.open(data.resolve("t10k-images-idx3-ubyte.gz"));
-             InferenceEngine engine = new InferenceEngine(net)) {
-            for (Batch b : test.batches(250)) {
-                try (INDArray x = b.toINDArray(); INDArray y = engine.forward(x); INDArray pred = y.argMax(1)) {
-                    for (int i = 0; i < b.n(); i++) {
-                        if (pred.getInt(i) == labels[b.offset() + i]) {
-                            correct++;
-                        }
-                    }
-                }
-                seen += b.n();
-            }
+        try (ImageSource test = ImageSources.open(data.resolve("t10k-images-idx3-ubyte.gz"))) {
+            return Evaluation.accuracy(net, test, labels, 250);
         }
-        return (double) correct / seen;
+    }
+
+    /** Median milliseconds per image, one test image per forward pass. */
+    static double latency(Network net, Path data) throws Exception {
+        try (ImageSource test = ImageSources.open(data.resolve("t10k-images-idx3-ubyte.gz"))) {
+            return Evaluation.latencyMillisPerImage(net, test);
+        }
     }
 }

@@ -1,0 +1,202 @@
+package dev.thinet4j.bench;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.model.Network;
+import dev.thinet4j.onnx.OnnxExporter;
+import dev.thinet4j.zoo.ResNet;
+import dev.thinet4j.zoo.Vgg;
+import dev.thinet4j.zoo.VggConfig;
+import dev.thinet4j.zoo.VggHead;
+import dev.thinet4j.zoo.ZooOptions;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Forward pass of a 3×224×224 zoo network, average time per batch: ours ({@link InferenceEngine#forward})
+ * against ONNX Runtime for Java running the same network, exported with {@link OnnxExporter#save} to a
+ * temporary file in the set-up; {@link #runtime} picks the engine timed.
+ *
+ * <p>Models: {@code vgg16_bn} is VGG-16 with batch normalisation and the GAP head (global average pool →
+ * fc6 → 1000 logits; 15.5 GMAC per image, nearly all in the convolutions), {@code resnet50} is
+ * ResNet-50 (4.1 GMAC per image). Weights are seeded ({@link ZooOptions#randomized}: random BN
+ * statistics and conv biases), the input is a seeded standard-normal batch, the same for both engines.
+ *
+ * <p>Threads: ND4J's native ops use {@code OMP_NUM_THREADS}; ORT gets an intra-op pool of the same size
+ * ({@code Nd4j.getEnvironment().maxThreads()}), one inter-op thread, sequential execution and graph
+ * optimisation level ALL (so ORT folds BN into the convolutions; ours runs the graph as imported).
+ * The set-up checks that both engines give the same logits (within 1e-3 of the largest) and fails
+ * the trial otherwise, then releases the engine not timed. Only {@code session.run} / {@code engine.forward}
+ * are timed; output tensors are closed inside the timed call.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@State(Scope.Benchmark)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx3g", "-Dorg.bytedeco.javacpp.maxbytes=4G",
+        "-Dorg.bytedeco.javacpp.maxphysicalbytes=8G"})
+public class ForwardBenchmark {
+    /** Seed of the weights and of the input. */
+    static final long SEED = 20170922L;
+
+    /** The network: {@code vgg16_bn} (GAP head) or {@code resnet50}. */
+    @Param({"vgg16_bn", "resnet50"})
+    public String model;
+
+    /** Images per forward pass. */
+    @Param({"1", "8"})
+    public int batch;
+
+    /**
+     * Which engine is timed: {@code thinet4j} or {@code onnxruntime}. A parameter rather than two methods so
+     * that JMH runs the two engines' forks back to back for each model and batch (the last-named
+     * parameter varies fastest), which keeps their ratio meaningful on a machine whose load drifts.
+     */
+    @Param({"thinet4j", "onnxruntime"})
+    public String runtime;
+
+    private InferenceEngine engine;
+    private INDArray input;
+    private OrtSession session;
+    private ai.onnxruntime.OnnxTensor ortInput;
+    private String ortInputName;
+    private Path onnxFile;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        Network net = network(model);
+        int threads = Nd4j.getEnvironment().maxThreads();
+        onnxFile = Files.createTempFile("thinet4j-bench-" + model + "-", ".onnx");
+        OnnxExporter.save(net, onnxFile);
+
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
+            opts.setIntraOpNumThreads(threads);
+            opts.setInterOpNumThreads(1);
+            opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            session = env.createSession(onnxFile.toString(), opts);
+        }
+        ortInputName = session.getInputNames().iterator().next();
+        engine = new InferenceEngine(net);
+
+        var in = net.input();
+        long[] shape = {batch, in.channels(), in.height(), in.width()};
+        float[] values = new float[Math.toIntExact(shape[0] * shape[1] * shape[2] * shape[3])];
+        SplittableRandom rnd = new SplittableRandom(SEED + batch);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = (float) rnd.nextGaussian();
+        }
+        input = Nd4j.create(values, shape, DataType.FLOAT);
+        ortInput = ai.onnxruntime.OnnxTensor.createTensor(env, FloatBuffer.wrap(values), shape);
+
+        checkSameLogits();
+        if (runtime.equals("thinet4j")) {
+            closeOrt();
+        } else if (runtime.equals("onnxruntime")) {
+            closeOurs();
+        } else {
+            throw new IllegalArgumentException("unknown runtime '" + runtime + "': thinet4j or onnxruntime");
+        }
+        System.out.printf("%n[ForwardBenchmark] %s batch %d: ND4J maxThreads=%d (OMP_NUM_THREADS=%s), ORT intra-op=%d%n",
+                model, batch, threads, System.getenv("OMP_NUM_THREADS"), threads);
+    }
+
+    static Network network(String model) {
+        ZooOptions options = ZooOptions.randomized(SEED);
+        return switch (model) {
+            case "vgg16_bn" -> Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(), options);
+            case "resnet50" -> ResNet.resnet50(options);
+            default -> throw new IllegalArgumentException("unknown model '" + model + "': vgg16_bn or resnet50");
+        };
+    }
+
+    private void checkSameLogits() throws OrtException {
+        float[] ours;
+        try (INDArray out = engine.forward(input)) {
+            ours = out.dup('c').data().asFloat();
+        }
+        float[] ort;
+        try (OrtSession.Result r = session.run(Map.of(ortInputName, ortInput))) {
+            FloatBuffer fb = ((ai.onnxruntime.OnnxTensor) r.get(0)).getFloatBuffer();
+            ort = new float[fb.remaining()];
+            fb.get(ort);
+        }
+        if (ours.length != ort.length) {
+            throw new IllegalStateException(model + ": ours gives " + ours.length + " logits, ORT " + ort.length);
+        }
+        double largest = 0;
+        double diff = 0;
+        for (int i = 0; i < ours.length; i++) {
+            largest = Math.max(largest, Math.abs(ours[i]));
+            diff = Math.max(diff, Math.abs(ours[i] - ort[i]));
+        }
+        if (!(diff <= 1e-3 * Math.max(1, largest))) {
+            throw new IllegalStateException(model + ": ours and ORT differ by " + diff + " (largest logit " + largest + ")");
+        }
+    }
+
+    private void closeOrt() throws OrtException {
+        if (session != null) {
+            ortInput.close();
+            session.close();
+            session = null;
+        }
+    }
+
+    private void closeOurs() {
+        if (engine != null) {
+            input.close();
+            engine.close();
+            engine = null;
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        closeOrt();
+        closeOurs();
+        Files.deleteIfExists(onnxFile);
+    }
+
+    /**
+     * One forward pass of the batch on the engine named by {@link #runtime}: ours is
+     * {@link InferenceEngine#forward}, ONNX Runtime's is {@code session.run}.
+     *
+     * @return the first logit, so that nothing is optimised away
+     */
+    @Benchmark
+    public float forward() throws OrtException {
+        if (engine != null) {
+            try (INDArray out = engine.forward(input)) {
+                return out.getFloat(0);
+            }
+        }
+        try (OrtSession.Result r = session.run(Map.of(ortInputName, ortInput))) {
+            return ((ai.onnxruntime.OnnxTensor) r.get(0)).getFloatBuffer().get(0);
+        }
+    }
+}
