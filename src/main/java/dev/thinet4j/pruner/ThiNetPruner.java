@@ -98,7 +98,7 @@ public final class ThiNetPruner {
                 current = fineTuner.afterLayer(r.network, k + 1, plan.size());
                 LayerReport report = r.report((System.nanoTime() - t0) / 1e9);
                 layers.add(report);
-                LOG.info("pruned {} ({}/{}): {} -> {} channels, residual {} -> {}", step.layer(), k + 1, plan.size(),
+                LOG.debug("pruned {} ({}/{}): {} -> {} channels, residual {} -> {}", step.layer(), k + 1, plan.size(),
                         report.channelsBefore(), report.channelsAfter(), report.residualBefore(), report.residualAfter());
                 listener.layerFinished(k + 1, plan.size(), report);
             }
