@@ -26,6 +26,8 @@ import dev.thinet4j.selection.Criterion;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -80,12 +82,17 @@ final class PruneCommand implements Command {
         DataOptions options = DataArgs.options(args, name());
         args.finish();
 
-        if (Files.exists(outPath) && Files.isSameFile(outPath, modelPath)) {
-            throw new UsageException(name() + ": --out " + outPath + " is the input model; refusing to overwrite it");
-        }
-        if (htmlPath != null && (sameTarget(htmlPath, outPath) || sameTarget(htmlPath, modelPath))) {
-            throw new UsageException(name() + ": --html " + htmlPath + " is the model file; choose another name");
-        }
+        Map<String, Path> inputs = new LinkedHashMap<>();
+        inputs.put("model", modelPath);
+        inputs.put("data", dataPath);
+        inputs.put("labels", labelsPath);
+        inputs.put("eval-data", evalDataPath);
+        inputs.put("policy", policyName.startsWith("csv:") ? Path.of(policyName.substring(4)) : null);
+        Map<String, Path> outputs = new LinkedHashMap<>();
+        outputs.put("out", outPath);
+        outputs.put("report", reportPath);
+        outputs.put("html", htmlPath);
+        OutputPaths.check(name(), outputs, inputs);
         if (args.get("eval-limit").isPresent() && evalLimit < 1) {
             throw new UsageException(name() + ": --eval-limit must be positive, got " + evalLimit);
         }
@@ -185,10 +192,6 @@ final class PruneCommand implements Command {
         Accuracy a = Evaluation.top1(net, images, labels, batch);
         out.printf(Locale.ROOT, "%s: accuracy=%.6f images=%d%n", stage, a.fraction(), a.images());
         return a.fraction();
-    }
-
-    private static boolean sameTarget(Path a, Path b) {
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
     }
 
     private double parseRatio(String v) {

@@ -28,7 +28,18 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public record Batch(float[] images, int n, int channels, int height, int width, int[] labels, int offset) {
 
-    /** Checks the shape against the array lengths. */
+    /**
+     * Checks the shape against the array lengths.
+     *
+     * @param images see the record description
+     * @param n see the record description
+     * @param channels see the record description
+     * @param height see the record description
+     * @param width see the record description
+     * @param labels see the record description
+     * @param offset see the record description
+     * @throws IllegalArgumentException when a size is not positive or an array has the wrong length
+     */
     public Batch {
         if (n < 1 || channels < 1 || height < 1 || width < 1) {
             throw new IllegalArgumentException("batch shape must be positive, got n=" + n + ", C=" + channels
@@ -50,17 +61,17 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
         }
     }
 
-    /** Values per image: {@code channels * height * width}. */
+    /** {@return values per image: {@code channels * height * width}} */
     public int imageSize() {
         return channels * height * width;
     }
 
-    /** The NCHW shape {@code [n, channels, height, width]}. */
+    /** {@return the NCHW shape {@code [n, channels, height, width]}} */
     public long[] shape() {
         return new long[]{n, channels, height, width};
     }
 
-    /** Whether the batch carries labels. */
+    /** {@return whether the batch carries labels} */
     public boolean hasLabels() {
         return labels != null;
     }
@@ -68,6 +79,8 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
     /**
      * The label of image {@code i} of this batch.
      *
+     * @param i an image of the batch, in [0, n)
+     * @return its class index
      * @throws IllegalStateException when the batch has no labels
      */
     public int label(int i) {
@@ -78,7 +91,16 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
         return labels[i];
     }
 
-    /** The value at image {@code i}, channel {@code c}, row {@code y}, column {@code x}. */
+    /**
+     * The value at image {@code i}, channel {@code c}, row {@code y}, column {@code x}.
+     *
+     * @param i image, in [0, n)
+     * @param c channel, in [0, channels)
+     * @param y row, in [0, height)
+     * @param x column, in [0, width)
+     * @return the value
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
     public float get(int i, int c, int y, int x) {
         java.util.Objects.checkIndex(i, n);
         java.util.Objects.checkIndex(c, channels);
@@ -87,7 +109,12 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
         return images[((i * channels + c) * height + y) * width + x];
     }
 
-    /** A copy of image {@code i} as {@code channels * height * width} CHW values. */
+    /**
+     * A copy of one image.
+     *
+     * @param i image, in [0, n)
+     * @return its {@code channels * height * width} CHW values
+     */
     public float[] image(int i) {
         java.util.Objects.checkIndex(i, n);
         int size = imageSize();
@@ -97,6 +124,11 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
     /**
      * A new batch holding copies of images {@code from .. from + count - 1} of this one; its offset is
      * {@code offset + from}.
+     *
+     * @param from  the first image, in [0, n)
+     * @param count how many, at least 1
+     * @return the new batch
+     * @throws IndexOutOfBoundsException when the range does not fit in this batch
      */
     public Batch slice(int from, int count) {
         java.util.Objects.checkFromIndexSize(from, count, n);
@@ -109,6 +141,8 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
     /**
      * Creates a new float32 ND4J array of shape {@code [n, channels, height, width]} (C order) holding
      * a copy of the images. The caller owns the array and should {@link INDArray#close() close} it.
+     *
+     * @return the array
      */
     public INDArray toINDArray() {
         return Nd4j.create(images, shape(), DataType.FLOAT);
@@ -117,6 +151,7 @@ public record Batch(float[] images, int n, int channels, int height, int width, 
     /**
      * Creates a new int32 ND4J vector of length {@code n} with the labels (caller closes).
      *
+     * @return the vector
      * @throws IllegalStateException when the batch has no labels
      */
     public INDArray labelsToINDArray() {

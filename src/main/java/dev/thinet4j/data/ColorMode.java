@@ -22,7 +22,7 @@ public enum ColorMode {
         this.channels = channels;
     }
 
-    /** The number of channels this mode produces. */
+    /** {@return the number of channels this mode produces} */
     public int channels() {
         return channels;
     }

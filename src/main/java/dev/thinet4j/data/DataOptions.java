@@ -28,7 +28,18 @@ public record DataOptions(Normalization normalization, int resize, int crop, Col
     /** No resize, crop, limit or normalisation; RGB; NPY {@code uint8} scaled by 1/255; no labels file. */
     public static final DataOptions DEFAULTS = builder().build();
 
-    /** Validates the values. */
+    /**
+     * Validates the values.
+     *
+     * @param normalization see the record description
+     * @param resize see the record description
+     * @param crop see the record description
+     * @param colorMode see the record description
+     * @param limit see the record description
+     * @param scaleUint8 see the record description
+     * @param labelsFile see the record description
+     * @throws IllegalArgumentException when a size or the limit is negative, or the crop is larger than the resize
+     */
     public DataOptions {
         Objects.requireNonNull(normalization, "normalization (use Normalization.NONE)");
         Objects.requireNonNull(colorMode, "colorMode");
@@ -47,12 +58,12 @@ public record DataOptions(Normalization normalization, int resize, int crop, Col
         }
     }
 
-    /** A builder with the default values. */
+    /** {@return a builder with the default values} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** A builder starting from these values. */
+    /** {@return a builder starting from these values} */
     public Builder toBuilder() {
         Builder b = new Builder();
         b.normalization = normalization;
@@ -65,7 +76,7 @@ public record DataOptions(Normalization normalization, int resize, int crop, Col
         return b;
     }
 
-    /** Whether a resize or crop is requested (only valid for image files). */
+    /** {@return whether a resize or crop is requested (only valid for image files)} */
     public boolean resizesOrCrops() {
         return resize > 0 || crop > 0;
     }
@@ -83,49 +94,89 @@ public record DataOptions(Normalization normalization, int resize, int crop, Col
         private Builder() {
         }
 
-        /** Per-channel normalisation (default {@link Normalization#NONE}). */
+        /**
+         * Per-channel normalisation (default {@link Normalization#NONE}).
+         *
+         * @param normalization the normalisation, not null
+         * @return this builder
+         */
         public Builder normalization(Normalization normalization) {
             this.normalization = Objects.requireNonNull(normalization, "normalization");
             return this;
         }
 
-        /** Resize image files so the shorter side is {@code pixels} (0 = keep). */
+        /**
+         * Resize image files so the shorter side is {@code pixels} (0 = keep).
+         *
+         * @param pixels the shorter side after resizing, ≥ 0
+         * @return this builder
+         */
         public Builder resize(int pixels) {
             this.resize = pixels;
             return this;
         }
 
-        /** Centre-crop image files to {@code pixels × pixels} (0 = no crop). */
+        /**
+         * Centre-crop image files to {@code pixels × pixels} (0 = no crop).
+         *
+         * @param pixels the crop size, ≥ 0
+         * @return this builder
+         */
         public Builder crop(int pixels) {
             this.crop = pixels;
             return this;
         }
 
-        /** RGB (default) or grayscale decoding of image files. */
+        /**
+         * RGB (default) or grayscale decoding of image files.
+         *
+         * @param mode the colour mode, not null
+         * @return this builder
+         */
         public Builder colorMode(ColorMode mode) {
             this.colorMode = Objects.requireNonNull(mode, "colorMode");
             return this;
         }
 
-        /** Use only the first {@code n} images (0 = all, the default). */
+        /**
+         * Use only the first {@code n} images (0 = all, the default).
+         *
+         * @param n the number of images, ≥ 0
+         * @return this builder
+         */
         public Builder limit(int n) {
             this.limit = n;
             return this;
         }
 
-        /** Whether NPY {@code uint8} values are divided by 255 (default {@code true}). */
+        /**
+         * Whether NPY {@code uint8} values are divided by 255 (default {@code true}).
+         *
+         * @param scale whether to divide by 255
+         * @return this builder
+         */
         public Builder scaleUint8(boolean scale) {
             this.scaleUint8 = scale;
             return this;
         }
 
-        /** A label file to attach ({@code null} = none, the default). */
+        /**
+         * A label file to attach ({@code null} = none, the default).
+         *
+         * @param file the label file, or {@code null}
+         * @return this builder
+         */
         public Builder labelsFile(Path file) {
             this.labelsFile = file;
             return this;
         }
 
-        /** Builds the options, validating them. */
+        /**
+         * Builds the options, validating them.
+         *
+         * @return the options
+         * @throws IllegalArgumentException when a value is out of range
+         */
         public DataOptions build() {
             return new DataOptions(normalization, resize, crop, colorMode, limit, scaleUint8, labelsFile);
         }

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 
 /** Stream helpers shared by the readers. */
 final class DataStreams {
@@ -42,6 +43,8 @@ final class DataStreams {
             byte[] b = new byte[n];
             int got = readUpTo(in, b, 0, n);
             return java.util.Arrays.copyOf(b, got);
+        } catch (ZipException e) {
+            throw new InvalidDataException(file, "corrupt gzip data at the start of the file: " + e.getMessage(), e);
         }
     }
 

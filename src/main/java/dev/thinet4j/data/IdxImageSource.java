@@ -58,7 +58,9 @@ final class IdxImageSource extends AbstractImageSource {
                     + "; expected at least 1 image of at least 1x1");
         }
         if ((long) rows * cols > Integer.MAX_VALUE / 4) {
-            throw new InvalidDataException(file, "IDX images of " + rows + "x" + cols + " are too large");
+            throw new InvalidDataException(file, "IDX images of " + rows + "x" + cols + " are too large: one image"
+                    + " needs " + (long) rows * cols + " bytes, " + (4L * rows * cols) + " as float32; at most "
+                    + (Integer.MAX_VALUE / 4) + " pixels per image are supported");
         }
         if (!gzip) {
             long imageBytes = (long) rows * cols;

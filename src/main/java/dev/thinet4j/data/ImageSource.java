@@ -19,16 +19,16 @@ import java.util.List;
  */
 public interface ImageSource extends AutoCloseable {
 
-    /** Channels per image. */
+    /** {@return channels per image} */
     int channels();
 
-    /** Rows per image. */
+    /** {@return rows per image} */
     int height();
 
-    /** Columns per image. */
+    /** {@return columns per image} */
     int width();
 
-    /** Number of images, or -1 when not known in advance. */
+    /** {@return number of images, or -1 when not known in advance} */
     int size();
 
     /**
@@ -36,12 +36,13 @@ public interface ImageSource extends AutoCloseable {
      * iteration starts from the first image.
      *
      * @param batchSize images per batch, at least 1
+     * @return the batches; each iterator starts again from the first image
      * @throws IllegalArgumentException when {@code batchSize < 1}
      * @throws IllegalStateException    when the source is closed
      */
     Iterable<Batch> batches(int batchSize);
 
-    /** Whether the batches carry labels. The default says no. */
+    /** {@return whether the batches carry labels (the default says no)} */
     default boolean hasLabels() {
         return false;
     }
@@ -49,12 +50,14 @@ public interface ImageSource extends AutoCloseable {
     /**
      * Class names indexed by label, when the source knows them (e.g. the class sub-folders of an
      * image folder); an empty list otherwise.
+     *
+     * @return the names, indexed by label
      */
     default List<String> classNames() {
         return List.of();
     }
 
-    /** Values per image: {@code channels() * height() * width()}. */
+    /** {@return values per image: {@code channels() * height() * width()}} */
     default int imageSize() {
         return channels() * height() * width();
     }
@@ -62,6 +65,8 @@ public interface ImageSource extends AutoCloseable {
     /**
      * A view of the first {@code n} images of this source. Closing the view closes this source.
      *
+     * @param n the number of images, at least 1
+     * @return the view
      * @see ImageSources#limit(ImageSource, int)
      */
     default ImageSource limit(int n) {

@@ -27,7 +27,13 @@ public final class ImageSources {
     private ImageSources() {
     }
 
-    /** Opens {@code path} with {@link DataOptions#DEFAULTS}. */
+    /**
+     * Opens {@code path} with {@link DataOptions#DEFAULTS}.
+     *
+     * @param path a file or folder of images
+     * @return the source; close it when done
+     * @throws IOException as {@link #open(Path, DataOptions)}
+     */
     public static ImageSource open(Path path) throws IOException {
         return open(path, DataOptions.DEFAULTS);
     }
@@ -40,6 +46,9 @@ public final class ImageSources {
      * <p>Headers are read and checked here (and, for uncompressed files, the file length); the
      * pixels are read batch by batch while iterating.
      *
+     * @param path    a file or folder of images
+     * @param options preprocessing, labels and limit
+     * @return the source; close it when done
      * @throws NoSuchFileException      when {@code path} does not exist
      * @throws IOException              on other read failures
      * @throws InvalidDataException     when the content is not a supported format or is malformed
@@ -94,6 +103,9 @@ public final class ImageSources {
     /**
      * Detects the format of {@code path} from its content.
      *
+     * @param path a file or folder
+     * @return its format
+     * @throws IOException          when the file cannot be read
      * @throws NoSuchFileException  when {@code path} does not exist
      * @throws InvalidDataException when the content is not a supported format
      */
@@ -147,7 +159,13 @@ public final class ImageSources {
     /**
      * An in-memory source over a copy of {@code images} (NCHW, row-major).
      *
-     * @param labels one label per image, or {@code null}
+     * @param images   NCHW values, n·channels·height·width of them. Copied.
+     * @param n        number of images
+     * @param channels channels per image
+     * @param height   rows per image
+     * @param width    columns per image
+     * @param labels   one label per image, or {@code null}
+     * @return the source
      * @throws InvalidDataException when a value is NaN or infinite
      */
     public static ImageSource fromArray(float[] images, int n, int channels, int height, int width, int[] labels) {
@@ -157,6 +175,9 @@ public final class ImageSources {
     /**
      * The first {@code n} images of {@code source} (all of them when it has fewer).
      *
+     * @param source the source; closing the view closes it
+     * @param n      the number of images, at least 1
+     * @return the view
      * @throws IllegalArgumentException when {@code n < 1}
      */
     public static ImageSource limit(ImageSource source, int n) {
@@ -168,6 +189,9 @@ public final class ImageSources {
      * the order of {@code indices}. Batch offsets count within the selection. Images in between are
      * skipped (without decoding for image folders and without converting for IDX/NPY).
      *
+     * @param source  the source; closing the view closes it
+     * @param indices the images to keep. Not modified.
+     * @return the view
      * @throws IllegalArgumentException on a negative, duplicate or out-of-range index, or none
      */
     public static ImageSource select(ImageSource source, int[] indices) {
@@ -178,6 +202,10 @@ public final class ImageSources {
      * A seeded random sample of {@code count} distinct images of {@code source}, in ascending index
      * order: {@code select(source, sampleIndices(source.size(), count, seed))}.
      *
+     * @param source the source; closing the view closes it
+     * @param count  the number of images
+     * @param seed   the seed of the draw
+     * @return the view
      * @throws IllegalArgumentException when the source's size is unknown or smaller than {@code count}
      */
     public static ImageSource sample(ImageSource source, int count, long seed) {
@@ -190,6 +218,9 @@ public final class ImageSources {
     /**
      * {@code source} with the given labels attached (replacing any labels it had).
      *
+     * @param source the source; closing the view closes it
+     * @param labels one label per image. Not modified.
+     * @return the view
      * @throws IllegalArgumentException when the source's size is known and differs from the labels'
      */
     public static ImageSource withLabels(ImageSource source, int[] labels) {
@@ -199,6 +230,9 @@ public final class ImageSources {
     /**
      * {@code source} with {@code (x - mean[c]) / std[c]} applied to every value.
      *
+     * @param source        the source; closing the view closes it
+     * @param normalization the per-channel mean and std
+     * @return the view, or {@code source} itself for {@link Normalization#NONE}
      * @throws IllegalArgumentException when the normalisation's length is neither 1 nor the source's
      *                                  channel count
      */
@@ -211,6 +245,10 @@ public final class ImageSources {
      * {@code count} distinct indices in {@code [0, size)}, drawn uniformly at random with the given
      * seed and returned in ascending order. The same arguments always give the same indices.
      *
+     * @param size  the number of images to draw from
+     * @param count how many to draw
+     * @param seed  the seed of the draw
+     * @return the indices, ascending
      * @throws IllegalArgumentException when {@code count > size} ("asked for 500 images but the data
      *                                  has 120") or either is negative
      */

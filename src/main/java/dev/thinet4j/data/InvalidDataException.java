@@ -35,7 +35,7 @@ public class InvalidDataException extends RuntimeException {
         this.file = file == null ? null : file.toString();
     }
 
-    /** The offending file, or {@code null} when the problem is not tied to a file. */
+    /** {@return the offending file, or {@code null} when the problem is not tied to a file} */
     public Path file() {
         return file == null ? null : Path.of(file);
     }

@@ -21,23 +21,37 @@ import java.util.zip.ZipException;
  *       {@code (u)int16}, {@code (u)int32} or {@code (u)int64} (little-endian);</li>
  *   <li>text with one integer per line (blank lines and lines starting with {@code #} are skipped).</li>
  * </ul>
- * Labels are small, so they are read whole.
+ * Labels are small, so they are read whole; files over 1 GiB (after decompression) are refused.
  */
 public final class Labels {
+    /** Largest label file read, after decompression: 1 GiB (over 100 million labels in any format). */
+    static final int MAX_BYTES = 1 << 30;
+
     private Labels() {
     }
 
     /**
      * Reads the labels in {@code file}.
      *
+     * @param file an IDX, NPY or text label file, optionally gzip-compressed
+     * @return one label per image
      * @throws IOException          when the file cannot be read
      * @throws InvalidDataException when the content is malformed, naming the file and the position
      */
     public static int[] read(Path file) throws IOException {
+        long size = Files.size(file);
+        if (size > MAX_BYTES) {
+            throw new InvalidDataException(file, "the label file has " + size + " bytes; label files (after"
+                    + " decompression) are limited to " + MAX_BYTES + " bytes");
+        }
         byte[] bytes = Files.readAllBytes(file);
         if (DataStreams.isGzip(bytes)) {
             try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
-                bytes = in.readAllBytes();
+                bytes = in.readNBytes(MAX_BYTES + 1);
+                if (bytes.length > MAX_BYTES) {
+                    throw new InvalidDataException(file, "the gzip-compressed labels decompress to more than "
+                            + MAX_BYTES + " bytes, the limit for label files");
+                }
             } catch (java.io.EOFException e) {
                 throw new InvalidDataException(file, "truncated gzip data: the compressed stream ends early", e);
             } catch (ZipException e) {
@@ -53,7 +67,12 @@ public final class Labels {
         return text(bytes, file);
     }
 
-    /** The number of classes the labels imply: the largest label plus one (0 for no labels). */
+    /**
+     * The number of classes the labels imply: the largest label plus one (0 for no labels).
+     *
+     * @param labels the labels. Not modified.
+     * @return the largest label plus one
+     */
     public static int classCount(int[] labels) {
         int max = -1;
         for (int l : labels) {

@@ -25,7 +25,13 @@ public record Normalization(float[] mean, float[] std) {
     public static final Normalization IMAGENET = new Normalization(
             new float[]{0.485f, 0.456f, 0.406f}, new float[]{0.229f, 0.224f, 0.225f});
 
-    /** Validates and copies the arrays. */
+    /**
+     * Validates and copies the arrays.
+     *
+     * @param mean see the record description
+     * @param std see the record description
+     * @throws IllegalArgumentException when a value is not finite, a std is not positive, or the lengths do not fit
+     */
     public Normalization {
         if (mean == null || std == null) {
             throw new IllegalArgumentException("normalization mean and std must not be null");
@@ -54,7 +60,13 @@ public record Normalization(float[] mean, float[] std) {
         std = std.clone();
     }
 
-    /** The same mean and std for every channel. */
+    /**
+     * The same mean and std for every channel.
+     *
+     * @param mean subtracted from every value
+     * @param std  every value is divided by it, &gt; 0
+     * @return the normalisation
+     */
     public static Normalization of(float mean, float std) {
         return new Normalization(new float[]{mean}, new float[]{std});
     }
@@ -63,6 +75,9 @@ public record Normalization(float[] mean, float[] std) {
      * Parses comma-separated lists such as {@code "0.485,0.456,0.406"} and {@code "0.229,0.224,0.225"}
      * (spaces around values are allowed).
      *
+     * @param mean the means, one value or one per channel
+     * @param std  the standard deviations, one value or one per channel
+     * @return the normalisation
      * @throws IllegalArgumentException naming the list and the value that is not a number
      */
     public static Normalization parse(String mean, String std) {
@@ -88,29 +103,39 @@ public record Normalization(float[] mean, float[] std) {
         return values;
     }
 
-    /** A copy of the means (empty for {@link #NONE}). */
+    /** {@return a copy of the means (empty for {@link #NONE})} */
     @Override
     public float[] mean() {
         return mean.clone();
     }
 
-    /** A copy of the standard deviations (empty for {@link #NONE}). */
+    /** {@return a copy of the standard deviations (empty for {@link #NONE})} */
     @Override
     public float[] std() {
         return std.clone();
     }
 
-    /** Whether this is the identity (no values). */
+    /** {@return whether this is the identity (no values)} */
     public boolean isNone() {
         return mean.length == 0;
     }
 
-    /** The mean used for channel {@code c} (0 for {@link #NONE}). */
+    /**
+     * The mean used for a channel.
+     *
+     * @param c the channel
+     * @return its mean (0 for {@link #NONE})
+     */
     public float meanOf(int c) {
         return mean.length == 0 ? 0f : mean.length == 1 ? mean[0] : mean[c];
     }
 
-    /** The std used for channel {@code c} (1 for {@link #NONE}). */
+    /**
+     * The standard deviation used for a channel.
+     *
+     * @param c the channel
+     * @return its std (1 for {@link #NONE})
+     */
     public float stdOf(int c) {
         return std.length == 0 ? 1f : std.length == 1 ? std[0] : std[c];
     }

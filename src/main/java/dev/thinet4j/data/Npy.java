@@ -182,8 +182,12 @@ final class Npy {
      * integers, True, False and None.
      */
     static final class LiteralParser {
+        /** Deepest nesting of dicts, tuples and lists accepted (real headers nest two deep). */
+        static final int MAX_DEPTH = 32;
+
         private final String s;
         private int i;
+        private int depth;
 
         LiteralParser(String s) {
             this.s = s;
@@ -215,11 +219,14 @@ final class Npy {
                 throw error("a value");
             }
             char c = s.charAt(i);
-            if (c == '{') {
-                return dict();
-            }
-            if (c == '(' || c == '[') {
-                return sequence(c == '(' ? ')' : ']');
+            if (c == '{' || c == '(' || c == '[') {
+                if (++depth > MAX_DEPTH) {
+                    throw new IllegalArgumentException("containers nested more than " + MAX_DEPTH
+                            + " deep at character " + i);
+                }
+                Object v = c == '{' ? dict() : sequence(c == '(' ? ')' : ']');
+                depth--;
+                return v;
             }
             if (c == '\'' || c == '"') {
                 return string();

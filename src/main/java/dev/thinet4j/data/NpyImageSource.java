@@ -66,19 +66,30 @@ final class NpyImageSource extends AbstractImageSource {
                         + " is " + s[i] + ", expected 1.." + Integer.MAX_VALUE);
             }
         }
-        long imageElems = h.elementCount() / s[0];
-        if (imageElems * t.bytes > Integer.MAX_VALUE / 2) {
-            throw new InvalidDataException(file, "NPY images of shape " + h.shapeText() + " are too large");
+        long imageBytes; // of one image; -1 when over 2^63
+        try {
+            imageBytes = t.bytes;
+            for (int i = 1; i < s.length; i++) {
+                imageBytes = Math.multiplyExact(imageBytes, s[i]);
+            }
+        } catch (ArithmeticException e) {
+            imageBytes = -1;
         }
+        if (imageBytes < 0 || imageBytes > Integer.MAX_VALUE / 2) {
+            throw new InvalidDataException(file, "NPY images of shape " + h.shapeText() + " are too large: one image"
+                    + " of '" + h.descr() + "' values needs " + (imageBytes < 0 ? "over 2^63" : imageBytes)
+                    + " bytes, more than the " + (Integer.MAX_VALUE / 2) + " bytes a batch may hold");
+        }
+        long dataBytes = s[0] * imageBytes; // < 2^31 · 2^30
+
         if (s.length == 4 && s[1] > 4 && (s[3] == 1 || s[3] == 3)) {
             LOG.warn("{}: shape {} looks like NHWC (channels last); it is read as NCHW with {} channels",
                     file, h.shapeText(), s[1]);
         }
         if (!gzip) {
-            long expected = h.dataOffset() + h.elementCount() * t.bytes;
+            long expected = h.dataOffset() + dataBytes;
             long actual = Files.size(file);
             if (actual < expected) {
-                long imageBytes = imageElems * t.bytes;
                 long complete = Math.max(0, (actual - h.dataOffset()) / imageBytes);
                 throw new InvalidDataException(file, "truncated: image " + complete + " (of " + s[0]
                         + ") is incomplete: header " + h.shapeText() + " '" + h.descr() + "' needs " + expected

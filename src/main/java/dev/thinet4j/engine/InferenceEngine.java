@@ -76,7 +76,11 @@ public final class InferenceEngine implements AutoCloseable {
         LOG.debug("engine for {}: {} kernels", net, ks.size());
     }
 
-    /** The network this engine runs. */
+    /**
+     * The network this engine runs.
+     *
+     * @return the network given to the constructor
+     */
     public Network network() {
         return net;
     }
@@ -149,6 +153,8 @@ public final class InferenceEngine implements AutoCloseable {
     /**
      * The cached kernel of a node, owned by this engine (do not close it).
      *
+     * @param nodeName a node of the network
+     * @return its kernel
      * @throws IllegalArgumentException when no node has that name
      */
     public OpKernel kernel(String nodeName) {
@@ -163,7 +169,8 @@ public final class InferenceEngine implements AutoCloseable {
     /**
      * Runs one node of this network with its cached weights.
      *
-     * @param inputs one array per node input, in order; not modified
+     * @param nodeName a node of the network
+     * @param inputs   one array per node input, in order; not modified
      * @return a new array owned by the caller (never sharing memory with an input)
      */
     public INDArray runNode(String nodeName, List<INDArray> inputs) {

@@ -17,13 +17,19 @@ public interface OpKernel extends AutoCloseable {
     /**
      * Builds the kernel for a node, converting its weights.
      *
+     * @param node the node
+     * @return its kernel; close it to release the converted weights
      * @throws UnsupportedOperationException naming the node when its op has no kernel
      */
     static OpKernel of(Node node) {
         return Kernels.create(node);
     }
 
-    /** The node this kernel runs. */
+    /**
+     * The node this kernel runs.
+     *
+     * @return the node given to {@link #of(Node)}
+     */
     Node node();
 
     /**
@@ -40,7 +46,12 @@ public interface OpKernel extends AutoCloseable {
      */
     INDArray apply(List<INDArray> inputs, boolean mayOverwriteFirstInput);
 
-    /** {@link #apply(List, boolean)} without overwriting any input. */
+    /**
+     * {@link #apply(List, boolean)} without overwriting any input.
+     *
+     * @param inputs one array per node input, in order. Not modified.
+     * @return the output, as for {@link #apply(List, boolean)}
+     */
     default INDArray apply(List<INDArray> inputs) {
         return apply(inputs, false);
     }

@@ -337,6 +337,10 @@ public sealed interface Op {
             }
             out[ax] = 0;
             for (int[] s : inputs) {
+                if (s.length != out.length) {
+                    throw new IllegalArgumentException("Concat inputs have different ranks: "
+                            + Arrays.toString(inputs.get(0)) + " vs " + Arrays.toString(s));
+                }
                 for (int i = 1; i < s.length; i++) {
                     if (i != ax && s[i] != out[i]) {
                         throw new IllegalArgumentException("Concat inputs differ outside axis " + axis + ": "

@@ -15,10 +15,17 @@ package dev.thinet4j.onnx;
 public class OnnxImportException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message the full message, starting with {@code "cannot import <source>: "}
+     */
     public OnnxImportException(String message) {
         super(message);
     }
 
+    /**
+     * @param message the full message, starting with {@code "cannot import <source>: "}
+     * @param cause   the underlying error
+     */
     public OnnxImportException(String message, Throwable cause) {
         super(message, cause);
     }

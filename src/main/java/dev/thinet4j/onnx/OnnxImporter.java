@@ -260,7 +260,8 @@ public final class OnnxImporter {
                 convert(n, idx);
             } catch (OnnxImportException e) {
                 throw e;
-            } catch (IllegalArgumentException | IllegalStateException | ArithmeticException e) {
+            } catch (IllegalArgumentException | IllegalStateException | ArithmeticException
+                     | IndexOutOfBoundsException e) {
                 throw fail(at(n) + ": " + e.getMessage(), e);
             }
             for (String out : n.outputs()) {
@@ -860,6 +861,14 @@ public final class OnnxImporter {
         }
         if (allAct) {
             int rank = ((Act) ins.get(0)).shape().length;
+            for (int k = 1; k < ins.size(); k++) {
+                int[] s = ((Act) ins.get(k)).shape();
+                if (s.length != rank) {
+                    throw fail(at(n) + ": Concat of inputs of different ranks: '" + n.inputs().get(0) + "' is "
+                            + Arrays.toString(withBatch(((Act) ins.get(0)).shape())) + ", '" + n.inputs().get(k)
+                            + "' is " + Arrays.toString(withBatch(s)));
+                }
+            }
             int ax = (int) (axis < 0 ? axis + rank : axis);
             emit(n, new Op.Concat(ax), ins.stream().map(v -> (Act) v).toArray(Act[]::new));
             return;
@@ -935,6 +944,14 @@ public final class OnnxImporter {
                     + " (x.view(x.size(0), -1)) is");
         }
         emit(n, new Op.Flatten(1), x);
+    }
+
+    private static String describeShapes(List<int[]> shapes) {
+        StringBuilder sb = new StringBuilder();
+        for (int[] s : shapes) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(Arrays.toString(withBatch(s)));
+        }
+        return sb.toString();
     }
 
     private static String[] withBatch(int[] shape) {
@@ -1398,8 +1415,10 @@ public final class OnnxImporter {
         int[] shape;
         try {
             shape = op.outputShape(shapes);
-        } catch (IllegalArgumentException e) {
-            throw fail(at(n) + ": " + e.getMessage(), e);
+        } catch (IllegalArgumentException | IndexOutOfBoundsException | ArithmeticException e) {
+            // the shape rules of model.Op reject what does not fit; a few report it as an index error
+            throw fail(at(n) + ": inputs " + describeShapes(shapes) + " do not fit " + op.onnxType() + ": "
+                    + e.getMessage(), e);
         }
         String name = nodeName(n, out);
         emitted.add(new Node(name, op, names));
@@ -1586,18 +1605,36 @@ public final class OnnxImporter {
         try {
             need = Math.multiplyExact(t.elementCount(), (long) Math.max(width, 0));
         } catch (ArithmeticException e) {
-            throw fail("initializer '" + t.name() + "' is too large");
+            throw fail("initializer '" + t.name() + "' (" + OnnxTensor.dataTypeName(t.dataType()) + " "
+                    + Arrays.toString(t.dims()) + ") declares more than 2^63 bytes of external data");
+        }
+        if (need < 0) {
+            throw fail("initializer '" + t.name() + "' has a negative dimension in " + Arrays.toString(t.dims()));
         }
         if (length < 0) {
             length = need;
         }
-        if (length != need || length > Integer.MAX_VALUE - 8) {
+        if (length != need) {
             throw fail("initializer '" + t.name() + "' external data length " + length + " does not match its "
                     + need + " bytes (" + OnnxTensor.dataTypeName(t.dataType()) + " " + Arrays.toString(t.dims())
                     + ")");
         }
-        byte[] bytes = new byte[(int) length];
+        if (length > Integer.MAX_VALUE - 8) {
+            throw fail("initializer '" + t.name() + "' (" + OnnxTensor.dataTypeName(t.dataType()) + " "
+                    + Arrays.toString(t.dims()) + ") needs " + length + " bytes, more than one Java array holds ("
+                    + (Integer.MAX_VALUE - 8) + ")");
+        }
+        if (offset < 0) {
+            throw fail("initializer '" + t.name() + "': external data offset " + offset + " is negative");
+        }
         try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            // check the declared range against the file before allocating it
+            if (offset > ch.size() - length) {
+                throw fail("initializer '" + t.name() + "': the external file '" + location + "' ends before byte "
+                        + (offset + length) + " (it has " + ch.size() + " bytes; " + OnnxTensor.dataTypeName(t.dataType())
+                        + " " + Arrays.toString(t.dims()) + " needs " + length + " from offset " + offset + ")");
+            }
+            byte[] bytes = new byte[(int) length];
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             long pos = offset;
             while (buf.hasRemaining()) {
@@ -1608,6 +1645,8 @@ public final class OnnxImporter {
                 }
                 pos += r;
             }
+            return t.toBuilder().rawData(ByteString.copyFrom(bytes)).dataLocation(OnnxTensor.LOCATION_DEFAULT)
+                    .externalData(List.of()).build();
         } catch (NoSuchFileException e) {
             throw unsupported("initializer '" + t.name() + "' keeps its data in the external file '" + location
                     + "', which does not exist next to the model (" + p + "); copy it there" + hint.replace(";", " or"),
@@ -1616,8 +1655,6 @@ public final class OnnxImporter {
             throw new UncheckedIOException("cannot read external data '" + location + "' of initializer '"
                     + t.name() + "': " + e.getMessage(), e);
         }
-        return t.toBuilder().rawData(ByteString.copyFrom(bytes)).dataLocation(OnnxTensor.LOCATION_DEFAULT)
-                .externalData(List.of()).build();
     }
 
     private long parseLong(OnnxTensor t, StringEntry e) {

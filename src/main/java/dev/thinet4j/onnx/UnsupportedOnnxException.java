@@ -8,10 +8,17 @@ package dev.thinet4j.onnx;
 public class UnsupportedOnnxException extends OnnxImportException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * @param message the full message, starting with {@code "cannot import <source>: "}
+     */
     public UnsupportedOnnxException(String message) {
         super(message);
     }
 
+    /**
+     * @param message the full message, starting with {@code "cannot import <source>: "}
+     * @param cause   the underlying error
+     */
     public UnsupportedOnnxException(String message, Throwable cause) {
         super(message, cause);
     }

@@ -11,10 +11,12 @@ import org.apache.commons.csv.CSVRecord;
 
 import java.io.IOException;
 import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +30,9 @@ public final class Policies {
     /**
      * Every conv whose output channels can be cut, once per coupled group (the group's first
      * producer stands for it), at the same ratio.
+     *
+     * @param ratio the fraction of channels removed from each layer, in [0, 1) (checked when planning)
+     * @return the policy
      */
     public static PruningPolicy uniform(double ratio) {
         return named("uniform", net -> {
@@ -42,6 +47,9 @@ public final class Policies {
     /**
      * ThiNet's VGG-16 strategy: every prunable conv except the last three (conv1_1 … conv4_3 of
      * VGG-16), in network order. Channels coupled by a residual Add are not touched.
+     *
+     * @param ratio the fraction of channels removed from each layer, in [0, 1) (checked when planning)
+     * @return the policy; planning throws {@link IllegalArgumentException} for a network of three convs or fewer
      */
     public static PruningPolicy vgg(double ratio) {
         return named("vgg", net -> {
@@ -66,6 +74,9 @@ public final class Policies {
      * the block (conv1, conv2 of a bottleneck; conv1 of a basic block). The last conv of a block, the
      * projection shortcuts and the stem are never pruned, so every block's output width is kept.
      * Blocks are found from the graph's Add nodes, not from names.
+     *
+     * @param ratio the fraction of channels removed from each layer, in [0, 1) (checked when planning)
+     * @return the policy; planning throws {@link IllegalArgumentException} for a network without residual blocks
      */
     public static PruningPolicy resnet(double ratio) {
         return named("resnet", net -> {
@@ -90,39 +101,73 @@ public final class Policies {
 
     /**
      * Ratios per layer from a CSV file with header {@code layer,ratio}; {@code layer} is the conv's
-     * node name as {@code thinet4j info} prints it.
+     * node name as {@code thinet4j info} prints it. The file is read and checked here; the layer
+     * names are checked against the network when planning.
      *
+     * @param file the CSV file
+     * @return the policy, named {@code csv:<file name>}
      * @throws IllegalArgumentException for an unknown or unprunable layer (listing the prunable ones),
      *                                  a bad ratio or a missing column — naming the file and line
      */
     public static PruningPolicy csv(Path file) {
         Map<String, Double> ratios = new LinkedHashMap<>();
-        try (Reader r = Files.newBufferedReader(file);
-             CSVParser p = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
-                     .setIgnoreEmptyLines(true).build().parse(r)) {
+        CSVParser p = null;
+        try (Reader r = Files.newBufferedReader(file)) {
+            try {
+                p = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+                        .setIgnoreEmptyLines(true).build().parse(r);
+            } catch (IllegalArgumentException | UncheckedIOException e) {
+                // Commons CSV: an empty or duplicate header name, or an unreadable first line
+                throw new IllegalArgumentException("policy file " + file + " line 1: malformed header: "
+                        + e.getMessage() + "; expected 'layer,ratio'", e);
+            }
             if (!p.getHeaderMap().containsKey("layer") || !p.getHeaderMap().containsKey("ratio")) {
                 throw new IllegalArgumentException("policy file " + file + " needs the header 'layer,ratio', found "
                         + p.getHeaderNames());
             }
-            for (CSVRecord rec : p) {
+            Iterator<CSVRecord> records = p.iterator();
+            while (true) {
+                CSVRecord rec;
+                try {
+                    if (!records.hasNext()) {
+                        break;
+                    }
+                    rec = records.next();
+                } catch (UncheckedIOException e) {
+                    // e.g. a quote that is never closed
+                    throw new IllegalArgumentException("policy file " + file + " near line "
+                            + (p.getCurrentLineNumber() + 1) + ": malformed CSV: " + e.getMessage(), e);
+                }
+                String where = "policy file " + file + " line " + (rec.getRecordNumber() + 1);
+                if (!rec.isSet("layer") || !rec.isSet("ratio") || rec.size() > p.getHeaderNames().size()) {
+                    throw new IllegalArgumentException(where + ": expected the " + p.getHeaderNames().size()
+                            + " fields " + p.getHeaderNames() + ", found " + rec.size() + ": " + rec.toList());
+                }
                 String layer = rec.get("layer");
                 double ratio;
                 try {
                     ratio = Double.parseDouble(rec.get("ratio"));
                 } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(file + " line " + (rec.getRecordNumber() + 1) + ": ratio '"
-                            + rec.get("ratio") + "' is not a number");
+                    throw new IllegalArgumentException(where + ": ratio '" + rec.get("ratio") + "' is not a number");
                 }
                 if (!(ratio >= 0 && ratio < 1)) {
-                    throw new IllegalArgumentException(file + " line " + (rec.getRecordNumber() + 1) + ": ratio "
-                            + ratio + " for '" + layer + "' must be in [0, 1)");
+                    throw new IllegalArgumentException(where + ": ratio " + ratio + " for '" + layer
+                            + "' must be in [0, 1)");
                 }
                 if (ratios.put(layer, ratio) != null) {
-                    throw new IllegalArgumentException(file + ": layer '" + layer + "' listed twice");
+                    throw new IllegalArgumentException(where + ": layer '" + layer + "' listed twice");
                 }
             }
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("cannot read policy file " + file + ": " + e, e);
+        } finally {
+            if (p != null) {
+                try {
+                    p.close();
+                } catch (IOException ignored) {
+                    // the reader is closed by the try-with-resources
+                }
+            }
         }
         return named("csv:" + file.getFileName(), net -> {
             List<String> prunable = new DependencyGraph(net).prunableConvs();
@@ -142,6 +187,11 @@ public final class Policies {
 
     /**
      * Parses a CLI policy name: {@code uniform}, {@code vgg}, {@code resnet} or {@code csv:FILE}.
+     *
+     * @param spec  the name
+     * @param ratio the ratio of the built-in policies (a CSV file has its own ratios)
+     * @return the policy
+     * @throws IllegalArgumentException for an unknown name or a bad CSV file
      */
     public static PruningPolicy parse(String spec, double ratio) {
         if (spec.startsWith("csv:")) {

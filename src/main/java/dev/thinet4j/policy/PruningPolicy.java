@@ -16,6 +16,10 @@ public interface PruningPolicy {
      */
     List<LayerPlan> plan(Network net);
 
-    /** A short name for reports, e.g. {@code vgg}. */
+    /**
+     * A short name for reports.
+     *
+     * @return e.g. {@code vgg} or {@code csv:ratios.csv}
+     */
     String name();
 }

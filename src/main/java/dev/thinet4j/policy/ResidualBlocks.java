@@ -26,11 +26,24 @@ public final class ResidualBlocks {
      * @param interior node names strictly between the block input and the Add
      */
     public record Block(String add, String input, Set<String> interior) {
+        /**
+         * Copies the interior set.
+         *
+         * @param add see the record description
+         * @param input see the record description
+         * @param interior see the record description
+         */
         public Block {
             interior = Set.copyOf(interior);
         }
     }
 
+    /**
+     * Finds the residual blocks of a network.
+     *
+     * @param net the network. Not modified.
+     * @return one block per Add node that joins two branches from a common input, in network order
+     */
     public static List<Block> find(Network net) {
         Map<String, Set<String>> ancestors = new HashMap<>();
         ancestors.put(net.input().name(), Set.of());

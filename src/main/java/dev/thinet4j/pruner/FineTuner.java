@@ -7,10 +7,22 @@ import dev.thinet4j.model.Network;
  * Returns the tuned network; must keep every node name and shape.
  */
 public interface FineTuner {
-    /** After layer {@code index} (1-based) of {@code total} was pruned and reconstructed. */
+    /**
+     * Called after layer {@code index} (1-based) of {@code total} was pruned and reconstructed.
+     *
+     * @param net   the network as pruned so far
+     * @param index which step of the plan just finished, from 1
+     * @param total the number of steps in the plan
+     * @return the tuned network (or {@code net} itself)
+     */
     Network afterLayer(Network net, int index, int total);
 
-    /** After the last layer. */
+    /**
+     * Called once after the last layer.
+     *
+     * @param net the fully pruned network
+     * @return the tuned network (or {@code net} itself)
+     */
     Network atEnd(Network net);
 
     /** No fine-tuning. */

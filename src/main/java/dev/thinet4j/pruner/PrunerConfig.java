@@ -24,6 +24,20 @@ import java.util.Map;
  */
 public record PrunerConfig(Criterion criterion, Reconstruction reconstruction, BiasRefit biasRefit, double ridge,
                            int images, int pointsPerImage, long seed, int batchSize, boolean targetsFromOriginal) {
+    /**
+     * Checks the values.
+     *
+     * @param criterion see the record description
+     * @param reconstruction see the record description
+     * @param biasRefit see the record description
+     * @param ridge see the record description
+     * @param images see the record description
+     * @param pointsPerImage see the record description
+     * @param seed see the record description
+     * @param batchSize see the record description
+     * @param targetsFromOriginal see the record description
+     * @throws IllegalArgumentException when a count is below 1 or the ridge is negative or not finite
+     */
     public PrunerConfig {
         if (images < 1) {
             throw new IllegalArgumentException("calibration images must be at least 1, got " + images);
@@ -39,11 +53,20 @@ public record PrunerConfig(Criterion criterion, Reconstruction reconstruction, B
         }
     }
 
+    /**
+     * A builder with the defaults listed on {@link Builder}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** The configuration as ordered key/value pairs, for the report's provenance. */
+    /**
+     * The configuration as ordered key/value pairs, for the report's provenance.
+     *
+     * @return criterion, reconstruction, bias_refit, ridge, images, points, seed, batch, targets_from_original
+     */
     public Map<String, String> asMap() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("criterion", criterion.cliName());
@@ -70,51 +93,91 @@ public record PrunerConfig(Criterion criterion, Reconstruction reconstruction, B
         private int batchSize = 32;
         private boolean targetsFromOriginal = false;
 
+        /**
+         * @param v how channels are chosen
+         * @return this builder
+         */
         public Builder criterion(Criterion v) {
             criterion = v;
             return this;
         }
 
+        /**
+         * @param v how the next layer is refitted
+         * @return this builder
+         */
         public Builder reconstruction(Reconstruction v) {
             reconstruction = v;
             return this;
         }
 
+        /**
+         * @param v whether full reconstruction also refits the bias
+         * @return this builder
+         */
         public Builder biasRefit(BiasRefit v) {
             biasRefit = v;
             return this;
         }
 
+        /**
+         * @param v the ridge λ ≥ 0
+         * @return this builder
+         */
         public Builder ridge(double v) {
             ridge = v;
             return this;
         }
 
+        /**
+         * @param v the number of calibration images drawn, at least 1
+         * @return this builder
+         */
         public Builder images(int v) {
             images = v;
             return this;
         }
 
+        /**
+         * @param v sampled locations per image, at least 1
+         * @return this builder
+         */
         public Builder pointsPerImage(int v) {
             pointsPerImage = v;
             return this;
         }
 
+        /**
+         * @param v the seed of every random draw
+         * @return this builder
+         */
         public Builder seed(long v) {
             seed = v;
             return this;
         }
 
+        /**
+         * @param v images per forward pass, at least 1
+         * @return this builder
+         */
         public Builder batchSize(int v) {
             batchSize = v;
             return this;
         }
 
+        /**
+         * @param v whether reconstruction targets come from the unpruned network
+         * @return this builder
+         */
         public Builder targetsFromOriginal(boolean v) {
             targetsFromOriginal = v;
             return this;
         }
 
+        /**
+         * @return the configuration
+         * @throws IllegalArgumentException when a value is out of range
+         */
         public PrunerConfig build() {
             return new PrunerConfig(criterion, reconstruction, biasRefit, ridge, images, pointsPerImage, seed,
                     batchSize, targetsFromOriginal);

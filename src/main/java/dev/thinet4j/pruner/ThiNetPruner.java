@@ -50,10 +50,20 @@ public final class ThiNetPruner {
     private final FineTuner fineTuner;
     private final ProgressListener listener;
 
+    /**
+     * A pruner without fine-tuning or progress reports.
+     *
+     * @param config the run's configuration
+     */
     public ThiNetPruner(PrunerConfig config) {
         this(config, FineTuner.NONE, ProgressListener.NONE);
     }
 
+    /**
+     * @param config    the run's configuration
+     * @param fineTuner called after each layer and at the end ({@link FineTuner#NONE} for none)
+     * @param listener  told when each layer starts and ends ({@link ProgressListener#NONE} for none)
+     */
     public ThiNetPruner(PrunerConfig config, FineTuner fineTuner, ProgressListener listener) {
         this.config = config;
         this.fineTuner = fineTuner;

@@ -47,6 +47,7 @@ public final class FullReconstruction {
      *
      * @param kept              channels. Not modified.
      * @param columnsPerChannel cpc ≥ 1
+     * @return the columns, kept.length·cpc of them
      */
     public static int[] channelColumns(int[] kept, int columnsPerChannel) {
         if (columnsPerChannel < 1) {
@@ -70,6 +71,7 @@ public final class FullReconstruction {
      * @param kept   kept input channels, in the order of the new weight's axis 1. Not modified.
      * @param refit  bias handling
      * @param ridge  λ ≥ 0, absolute
+     * @return the new weight [C_out, |kept|, k_h, k_w] and bias, with the residuals before and after
      * @throws IllegalArgumentException naming both shapes when the weight and the statistics do not fit
      */
     public static Result conv(NormalEquations ne, Tensor weight, Tensor bias, int[] kept, BiasRefit refit,
@@ -93,6 +95,8 @@ public final class FullReconstruction {
      * @param columnsPerChannel HW ≥ 1
      * @param refit             bias handling
      * @param ridge             λ ≥ 0, absolute
+     * @return the new weight [out, |kept|·HW] and bias, with the residuals before and after
+     * @throws IllegalArgumentException naming the shapes when the weight and the statistics do not fit
      */
     public static Result linear(NormalEquations ne, Tensor weight, Tensor bias, int[] kept, int columnsPerChannel,
                                 BiasRefit refit, double ridge) {

@@ -80,6 +80,7 @@ public final class LeastSquares {
      * @param xty B, p×k. Not modified.
      * @param yty ‖Y‖²<sub>F</sub>, used for the residual
      * @param ridge λ ≥ 0
+     * @return W (p×k), its residual and the method used
      * @throws IllegalArgumentException naming both shapes when A and B do not fit
      */
     public static LeastSquaresSolution solve(DMatrixRMaj xtx, DMatrixRMaj xty, double yty, double ridge) {
@@ -90,7 +91,10 @@ public final class LeastSquares {
      * The normalised residual ‖Y − X<sub>cols</sub>W‖ / ‖Y‖ of given weights, from the normal equations
      * (e.g. the consumer's original weights restricted to the kept columns, to report "before").
      *
+     * @param ne      accumulated statistics. Not modified.
+     * @param columns the feature columns W's rows stand for. Not modified.
      * @param weights W, |cols|×k. Not modified.
+     * @return ‖Y − X<sub>cols</sub>W‖ / ‖Y‖ (see {@link #normalise})
      */
     public static double residual(NormalEquations ne, int[] columns, DMatrixRMaj weights) {
         return residual(ne, columns, false, weights);
@@ -99,6 +103,12 @@ public final class LeastSquares {
     /**
      * As {@link #residual(NormalEquations, int[], DMatrixRMaj)}, with an intercept row last in W when
      * {@code intercept} is true.
+     *
+     * @param ne        accumulated statistics. Not modified.
+     * @param columns   the feature columns W's rows stand for. Not modified.
+     * @param intercept whether W's last row is an intercept δ
+     * @param weights   W, (|cols| [+1])×k. Not modified.
+     * @return ‖Y − X<sub>cols</sub>W − 1δᵀ‖ / ‖Y‖ (see {@link #normalise})
      */
     public static double residual(NormalEquations ne, int[] columns, boolean intercept, DMatrixRMaj weights) {
         DMatrixRMaj[] sys = system(ne, columns, intercept);
@@ -111,7 +121,9 @@ public final class LeastSquares {
      *
      * @param xtx A, p×p. Not modified.
      * @param xty B, p×k. Not modified.
+     * @param yty ‖Y‖²<sub>F</sub>
      * @param weights W, p×k. Not modified.
+     * @return the sum of squared errors, ≥ 0
      * @throws IllegalArgumentException naming the shapes when they do not fit
      */
     public static double sumSquaredError(DMatrixRMaj xtx, DMatrixRMaj xty, double yty, DMatrixRMaj weights) {
@@ -133,7 +145,13 @@ public final class LeastSquares {
         return Math.max(0, yty - 2 * cross + quad);
     }
 
-    /** sqrt(sse / yty); 0 when both are 0, +∞ when only yty is 0. */
+    /**
+     * The normalised residual.
+     *
+     * @param sse ‖Y − XW‖²
+     * @param yty ‖Y‖²
+     * @return sqrt(sse / yty); 0 when both are 0, +∞ when only yty is 0
+     */
     public static double normalise(double sse, double yty) {
         if (yty <= 0) {
             return sse <= 0 ? 0 : Double.POSITIVE_INFINITY;

@@ -17,6 +17,15 @@ import org.ejml.data.DMatrixRMaj;
  */
 public record LeastSquaresSolution(DMatrixRMaj weights, double sse, double residual, String method, double ridge) {
 
+    /**
+     * Copies the weights.
+     *
+     * @param weights see the record description
+     * @param sse see the record description
+     * @param residual see the record description
+     * @param method see the record description
+     * @param ridge see the record description
+     */
     public LeastSquaresSolution {
         weights = weights.copy();
     }

@@ -27,6 +27,8 @@ public enum Reconstruction {
     /**
      * Parses a command-line name (case-insensitive).
      *
+     * @param cliName {@code none}, {@code scale} or {@code full}
+     * @return the mode
      * @throws IllegalArgumentException listing the valid names when the name is unknown
      */
     public static Reconstruction parse(String cliName) {

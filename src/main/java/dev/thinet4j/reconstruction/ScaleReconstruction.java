@@ -25,6 +25,16 @@ public final class ScaleReconstruction {
      * @param method         the solver used ({@link LeastSquares#CHOLESKY}, {@link LeastSquares#PINV}, {@link LeastSquares#RIDGE})
      */
     public record Result(int[] kept, double[] scales, double residualBefore, double residualAfter, String method) {
+        /**
+         * Checks the lengths and copies the arrays.
+         *
+         * @param kept see the record description
+         * @param scales see the record description
+         * @param residualBefore see the record description
+         * @param residualAfter see the record description
+         * @param method see the record description
+         * @throws IllegalArgumentException when kept and scales differ in length
+         */
         public Result {
             kept = kept.clone();
             scales = scales.clone();
@@ -33,11 +43,13 @@ public final class ScaleReconstruction {
             }
         }
 
+        /** @return a copy of the kept channels */
         @Override
         public int[] kept() {
             return kept.clone();
         }
 
+        /** @return a copy of the scales */
         @Override
         public double[] scales() {
             return scales.clone();
@@ -68,6 +80,7 @@ public final class ScaleReconstruction {
      * @param contributions statistics with n = C features and k = 1 target. Not modified.
      * @param kept          the kept channels S. Not modified.
      * @param ridge         λ ≥ 0, absolute
+     * @return the scales ŵ and the residuals with scales 1 and with ŵ
      * @throws IllegalArgumentException when k ≠ 1 or a channel is out of range
      */
     public static Result fit(NormalEquations contributions, int[] kept, double ridge) {

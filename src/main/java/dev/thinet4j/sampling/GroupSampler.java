@@ -46,6 +46,9 @@ public final class GroupSampler {
 
     private final SamplingConfig config;
 
+    /**
+     * @param config how many rows to draw, from which seed, and whether to accumulate full statistics
+     */
     public GroupSampler(SamplingConfig config) {
         this.config = config;
     }
@@ -64,6 +67,8 @@ public final class GroupSampler {
      * @param group     the channels, from the current network's dependency graph
      * @param images    calibration images (every image is used, in order)
      * @param reference the original network's engine for targets, or null to take targets from {@code engine}
+     * @return the group's statistics: ThiNet contributions, per-consumer full normal equations when asked
+     *         for, zero fractions and the number of images seen
      * @throws IllegalArgumentException when the group has no consumer to sample, or the reference network's
      *                                  consumer does not match the current one in shape
      */
@@ -151,7 +156,13 @@ public final class GroupSampler {
         return new GroupStatistics(contributions, full, apoz, seen);
     }
 
-    /** Whether full normal equations for every consumer of the group stay within {@link #MAX_FULL_COLUMNS}. */
+    /**
+     * Whether full normal equations for every consumer of the group stay within {@link #MAX_FULL_COLUMNS}.
+     *
+     * @param net   the network
+     * @param group a group of {@code net}
+     * @return true when every consumer's input patch has at most that many values
+     */
     public static boolean canSampleFull(Network net, ChannelGroup group) {
         for (Member m : group.consumers()) {
             Op op = net.node(m.node()).op();

@@ -16,17 +16,30 @@ import java.util.Map;
  */
 public record GroupStatistics(NormalEquations contributions, Map<String, NormalEquations> full, double[] zeroFraction,
                               long images) {
+    /**
+     * Copies the map and the array.
+     *
+     * @param contributions see the record description
+     * @param full see the record description
+     * @param zeroFraction see the record description
+     * @param images see the record description
+     */
     public GroupStatistics {
         full = Map.copyOf(full);
         zeroFraction = zeroFraction.clone();
     }
 
+    /** @return a copy of the zero fractions, one per group channel */
     @Override
     public double[] zeroFraction() {
         return zeroFraction.clone();
     }
 
-    /** Sampled ThiNet rows. */
+    /**
+     * Sampled ThiNet rows.
+     *
+     * @return the number of rows in {@link #contributions()}
+     */
     public long samples() {
         return contributions.count();
     }

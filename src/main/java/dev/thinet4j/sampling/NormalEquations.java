@@ -260,14 +260,22 @@ public final class NormalEquations {
         return new DMatrixRMaj(n, k, true, xty);
     }
 
-    /** @return one entry (XᵀX)<sub>ij</sub> */
+    /**
+     * @param i row, in [0, n)
+     * @param j column, in [0, n)
+     * @return one entry (XᵀX)<sub>ij</sub>
+     */
     public double xtx(int i, int j) {
         checkIndex(i, n, "row");
         checkIndex(j, n, "column");
         return xtx[i * n + j];
     }
 
-    /** @return one entry (XᵀY)<sub>ij</sub> */
+    /**
+     * @param i feature, in [0, n)
+     * @param j target, in [0, k)
+     * @return one entry (XᵀY)<sub>ij</sub>
+     */
     public double xty(int i, int j) {
         checkIndex(i, n, "row");
         checkIndex(j, k, "target");

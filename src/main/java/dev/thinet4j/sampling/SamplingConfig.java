@@ -11,6 +11,15 @@ package dev.thinet4j.sampling;
  * @param batchSize      images per forward pass
  */
 public record SamplingConfig(int pointsPerImage, long seed, boolean full, int batchSize) {
+    /**
+     * Checks the counts.
+     *
+     * @param pointsPerImage see the record description
+     * @param seed see the record description
+     * @param full see the record description
+     * @param batchSize see the record description
+     * @throws IllegalArgumentException when a count is below 1
+     */
     public SamplingConfig {
         if (pointsPerImage < 1) {
             throw new IllegalArgumentException("points per image must be at least 1, got " + pointsPerImage);
@@ -20,11 +29,20 @@ public record SamplingConfig(int pointsPerImage, long seed, boolean full, int ba
         }
     }
 
-    /** ThiNet's defaults: 10 points per image, contributions only, batches of 32. */
+    /**
+     * ThiNet's defaults: 10 points per image, contributions only, batches of 32.
+     *
+     * @param seed the seed of the random draws
+     * @return the configuration
+     */
     public static SamplingConfig thinet(long seed) {
         return new SamplingConfig(10, seed, false, 32);
     }
 
+    /**
+     * @param f whether to accumulate the full normal equations too
+     * @return this configuration with {@code full} replaced
+     */
     public SamplingConfig withFull(boolean f) {
         return new SamplingConfig(pointsPerImage, seed, f, batchSize);
     }

@@ -23,7 +23,13 @@ public interface ChannelCriterion {
     /** @return the criterion's short name, e.g. {@code thinet} */
     String name();
 
-    /** Checks 0 ≤ numRemove ≤ C − 1. */
+    /**
+     * Checks 0 ≤ numRemove ≤ C − 1.
+     *
+     * @param ctx       the layer, for its channel count C and name
+     * @param numRemove the number of channels a criterion was asked to remove
+     * @throws IllegalArgumentException naming the layer when numRemove is out of range
+     */
     static void checkNumRemove(SelectionContext ctx, int numRemove) {
         if (numRemove < 0 || numRemove >= ctx.channels()) {
             throw new IllegalArgumentException("cannot remove " + numRemove + " of " + ctx.channels()

@@ -48,6 +48,8 @@ public enum Criterion {
     /**
      * Parses a command-line name (case-insensitive; '_' accepted for '-').
      *
+     * @param cliName e.g. {@code thinet}, {@code thinet-tpami}, {@code l1}
+     * @return the criterion
      * @throws IllegalArgumentException listing the valid names when {@code cliName} is not one of them
      */
     public static Criterion parse(String cliName) {

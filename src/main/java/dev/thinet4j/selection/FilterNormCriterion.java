@@ -14,10 +14,18 @@ import dev.thinet4j.model.Tensor;
 public final class FilterNormCriterion implements ChannelCriterion {
 
     /** Which norm to score filters by. */
-    public enum Norm { L1, L2 }
+    public enum Norm {
+        /** Sum of absolute values. */
+        L1,
+        /** Square root of the sum of squares. */
+        L2
+    }
 
     private final Norm norm;
 
+    /**
+     * @param norm the norm that scores each filter
+     */
     public FilterNormCriterion(Norm norm) {
         this.norm = java.util.Objects.requireNonNull(norm, "norm");
     }
@@ -40,6 +48,7 @@ public final class FilterNormCriterion implements ChannelCriterion {
      * Per-filter norms: L1 s<sub>c</sub> = Σ|w|, L2 s<sub>c</sub> = √(Σ w²) over the slice c of axis 0.
      *
      * @param filters weights [C, …]. Not modified.
+     * @param norm    which norm
      * @return C scores
      */
     public static double[] scores(Tensor filters, Norm norm) {

@@ -16,6 +16,12 @@ import java.util.Arrays;
 public record Selection(int[] kept, int[] removed, double[] scores, double objective) {
 
     /**
+     * Checks the partition and copies the arrays.
+     *
+     * @param kept see the record description
+     * @param removed see the record description
+     * @param scores see the record description
+     * @param objective see the record description
      * @throws IllegalArgumentException when kept is not strictly ascending, kept and removed do not
      *                                  partition 0 … C−1, or scores does not have C values
      */
@@ -52,6 +58,10 @@ public record Selection(int[] kept, int[] removed, double[] scores, double objec
      *
      * @param channels C
      * @param removed  the removed channels, in the order to report. Not modified.
+     * @param scores    one score per channel, or null
+     * @param objective the criterion's objective, or NaN
+     * @return the selection
+     * @throws IllegalArgumentException when a removed channel is out of range or repeated
      */
     public static Selection ofRemoved(int channels, int[] removed, double[] scores, double objective) {
         boolean[] gone = new boolean[channels];
@@ -76,16 +86,19 @@ public record Selection(int[] kept, int[] removed, double[] scores, double objec
         return kept.length + removed.length;
     }
 
+    /** @return a copy of the kept channels */
     @Override
     public int[] kept() {
         return kept.clone();
     }
 
+    /** @return a copy of the removed channels */
     @Override
     public int[] removed() {
         return removed.clone();
     }
 
+    /** @return a copy of the scores, or null */
     @Override
     public double[] scores() {
         return scores == null ? null : scores.clone();
@@ -98,6 +111,7 @@ public record Selection(int[] kept, int[] removed, double[] scores, double objec
      *
      * @param channels C ≥ 1
      * @param ratio    r in [0, 1)
+     * @return the number of channels to remove, in [0, C − 1]
      * @throws IllegalArgumentException when C &lt; 1 or r is outside [0, 1) or NaN
      */
     public static int numToRemove(int channels, double ratio) {

@@ -24,6 +24,15 @@ public record SelectionContext(String layer, int channels, Tensor filters, doubl
                                NormalEquations contributions, long seed) {
 
     /**
+     * Checks the inputs and copies the arrays.
+     *
+     * @param layer see the record description
+     * @param channels see the record description
+     * @param filters see the record description
+     * @param bnGamma see the record description
+     * @param zeroFraction see the record description
+     * @param contributions see the record description
+     * @param seed see the record description
      * @throws IllegalArgumentException when a given input does not have C channels or holds non-finite values
      */
     public SelectionContext {
@@ -59,12 +68,24 @@ public record SelectionContext(String layer, int channels, Tensor filters, doubl
         return v.clone();
     }
 
-    /** A context with only the filters (for L1 / L2). */
+    /**
+     * A context with only the filters (for L1 / L2), seed 0.
+     *
+     * @param layer   the layer's name
+     * @param filters its weights, [C, …]
+     * @return the context
+     */
     public static SelectionContext ofFilters(String layer, Tensor filters) {
         return new SelectionContext(layer, filters.dim(0), filters, null, null, null, 0L);
     }
 
-    /** A context with only ThiNet contribution statistics. */
+    /**
+     * A context with only ThiNet contribution statistics, seed 0.
+     *
+     * @param layer         the layer's name
+     * @param contributions the statistics, one feature per channel
+     * @return the context
+     */
     public static SelectionContext ofContributions(String layer, NormalEquations contributions) {
         return new SelectionContext(layer, contributions.features(), null, null, null, contributions, 0L);
     }

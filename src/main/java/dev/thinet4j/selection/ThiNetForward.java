@@ -17,9 +17,9 @@ import org.ejml.data.DMatrixRMaj;
  * With L the Cholesky factor of G<sub>SS</sub> (grown one row per step), q<sub>j</sub> = L⁻¹G<sub>Sj</sub> and
  * z = L⁻¹b<sub>S</sub>, candidate j has
  * <pre>
- *   d<sub>j</sub> = G<sub>jj</sub> − ‖q<sub>j</sub>‖²        (energy of x̂<sub>j</sub> orthogonal to span X̂<sub>S</sub>)
- *   c<sub>j</sub> = b<sub>j</sub> − q<sub>j</sub>·z = x̂<sub>j</sub>ᵀr     (correlation with the current residual r = ŷ − X̂<sub>S</sub>w<sub>S</sub>)
- *   gain<sub>j</sub> = c<sub>j</sub>² / d<sub>j</sub>            (exact drop of ‖r‖² when j joins S)
+ *   d_j    = G_jj − ‖q_j‖²          (energy of x̂_j orthogonal to span X̂_S)
+ *   c_j    = b_j − q_j·z = x̂_jᵀr     (correlation with the current residual r = ŷ − X̂_S w_S)
+ *   gain_j = c_j² / d_j              (exact drop of ‖r‖² when j joins S)
  * </pre>
  * and the residual is ‖r‖² = ŷᵀŷ − ‖z‖². Adding p with ℓ = √d<sub>p</sub> appends q<sub>j</sub> ← (G<sub>pj</sub> − q<sub>p</sub>·q<sub>j</sub>)/ℓ
  * and z ← c<sub>p</sub>/ℓ, then d<sub>j</sub> −= q<sub>j,new</sub>², c<sub>j</sub> −= q<sub>j,new</sub>·z<sub>new</sub>: O(C·|S|) per step,

@@ -10,7 +10,7 @@ import org.ejml.data.DMatrixRMaj;
  * G = X̂ᵀX̂ the C×C Gram matrix (from {@link SelectionContext#contributions()}), each step adds to T the
  * channel j ∉ T minimising
  * <pre>
- *   f(T ∪ {j}) = Σ<sub>samples</sub> (Σ<sub>i∈T∪{j}</sub> x̂<sub>i</sub>)² = 1ᵀ G<sub>T∪j,T∪j</sub> 1 = f(T) + 2 s<sub>j</sub> + G<sub>jj</sub>,
+ *   f(T ∪ {j}) = Σ_samples (Σ_{i∈T∪{j}} x̂_i)² = 1ᵀ G_{T∪j,T∪j} 1 = f(T) + 2 s_j + G_jj,
  * </pre>
  * where s<sub>j</sub> = Σ<sub>i∈T</sub> G<sub>ij</sub> is kept up to date (s += G<sub>:,j*</sub> after each step), so a
  * candidate costs O(1), a step O(C) and the whole selection O(C²) after sampling. Ties (equal

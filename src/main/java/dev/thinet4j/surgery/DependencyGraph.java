@@ -31,12 +31,21 @@ public final class DependencyGraph {
     private final Network net;
     private final Map<String, int[]> shapes;
 
+    /**
+     * @param net the network to analyse. Not modified.
+     * @throws IllegalArgumentException when the network's shapes do not fit
+     */
     public DependencyGraph(Network net) {
         this.net = net;
         this.shapes = net.shapes(1);
     }
 
-    /** Convs whose output channels could in principle be pruned (ordinary convs, groups = 1). */
+    /**
+     * Convs whose output channels could in principle be pruned (ordinary convs, groups = 1, whose
+     * channels reach nothing that cannot be cut).
+     *
+     * @return their node names, in network order
+     */
     public List<String> prunableConvs() {
         List<String> out = new ArrayList<>();
         for (Node n : net.nodes()) {
@@ -55,6 +64,8 @@ public final class DependencyGraph {
     /**
      * The coupled group of the output channels of conv {@code convName}.
      *
+     * @param convName a conv of the network
+     * @return the group: producers, members and the tensors that carry the channels
      * @throws PruningException when the node is not an ordinary conv or the channels reach something
      *                          that cannot be cut
      */

@@ -6,10 +6,18 @@ package dev.thinet4j.surgery;
  * a linear layer after Flatten each channel owns a block of {@code blockSize} = H·W columns.
  */
 public sealed interface Member {
-    /** The node to cut. */
+    /**
+     * The node to cut.
+     *
+     * @return its name
+     */
     String node();
 
-    /** Index of group channel 0 on this member's channel axis. */
+    /**
+     * Index of group channel 0 on this member's channel axis.
+     *
+     * @return the offset, 0 unless a Concat precedes the member
+     */
     int offset();
 
     /** A conv whose output filters (and bias entries) are the group's channels. */

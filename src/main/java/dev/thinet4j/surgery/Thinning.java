@@ -44,12 +44,27 @@ public final class Thinning {
         return out;
     }
 
-    /** Removes the group channels {@code remove} (the complement of {@link #keep}). */
+    /**
+     * Removes the group channels {@code remove} (the complement of {@link #keep}).
+     *
+     * @param net    the network. Not modified.
+     * @param group  a group of {@code net}
+     * @param remove the group channels to remove. Not modified.
+     * @return the thinned network
+     * @throws PruningException when a channel is out of range or every channel would go
+     */
     public static Network remove(Network net, ChannelGroup group, int[] remove) {
         return keep(net, group, complement(group.channels(), remove));
     }
 
-    /** The indices of [0, n) not in {@code remove}, ascending. */
+    /**
+     * The indices of [0, n) not in {@code remove}, ascending.
+     *
+     * @param n      the number of indices
+     * @param remove indices to leave out (duplicates allowed). Not modified.
+     * @return the complement
+     * @throws PruningException when an index is outside [0, n)
+     */
     public static int[] complement(int n, int[] remove) {
         boolean[] gone = new boolean[n];
         for (int r : remove) {
@@ -80,7 +95,16 @@ public final class Thinning {
         return sorted;
     }
 
-    /** Indices to keep on a member axis of {@code width} entries whose group channels start at {@code offset}. */
+    /**
+     * Indices to keep on a member axis of {@code width} entries whose group channels start at
+     * {@code offset}: everything outside the group, and the kept group channels.
+     *
+     * @param width    entries on the member's axis
+     * @param offset   where group channel 0 sits on it
+     * @param channels the group's channel count
+     * @param keep     the kept group channels, ascending. Not modified.
+     * @return the axis indices to keep, ascending
+     */
     public static int[] axisKeep(int width, int offset, int channels, int[] keep) {
         int[] out = new int[width - channels + keep.length];
         int k = 0;
@@ -130,7 +154,13 @@ public final class Thinning {
         return new Op.Linear(l.weight().select(1, columns(idx, cl.blockSize())), l.bias());
     }
 
-    /** Column indices of the given channel blocks: channel k owns columns k·block … k·block + block − 1. */
+    /**
+     * Column indices of the given channel blocks: channel k owns columns k·block … k·block + block − 1.
+     *
+     * @param channels the channels. Not modified.
+     * @param block    columns per channel
+     * @return the columns, channel by channel
+     */
     public static int[] columns(int[] channels, int block) {
         int[] cols = new int[channels.length * block];
         for (int i = 0; i < channels.length; i++) {

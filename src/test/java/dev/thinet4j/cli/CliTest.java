@@ -144,6 +144,23 @@ class CliTest {
         assertEquals(2, self.code);
         assertThat(self.err).contains("refusing to overwrite");
 
+        Path data = dir.resolve("calib.gz");
+        Files.copy(DATA.resolve("t10k-images-idx3-ubyte.gz"), data);
+        byte[] dataBytes = Files.readAllBytes(data);
+        Run reportOverModel = run("prune", "--model", model.toString(), "--data", data.toString(),
+                "--out", dir.resolve("o.onnx").toString(), "--report", model.toString());
+        assertEquals(2, reportOverModel.code);
+        assertThat(reportOverModel.err).contains("--report").contains("is the input model");
+        Run outOverData = run("prune", "--model", model.toString(), "--data", data.toString(), "--out", data.toString());
+        assertEquals(2, outOverData.code);
+        assertThat(outOverData.err).contains("is the input data");
+        Run sameOutputs = run("prune", "--model", model.toString(), "--data", data.toString(),
+                "--out", dir.resolve("o.onnx").toString(), "--report", dir.resolve("o.onnx").toString());
+        assertEquals(2, sameOutputs.code);
+        assertThat(sameOutputs.err).contains("--report and --out are the same file");
+        assertArrayEquals(Files.readAllBytes(FIX.resolve("vgg_bn_fc.onnx")), Files.readAllBytes(model));
+        assertArrayEquals(dataBytes, Files.readAllBytes(data));
+
         Run ratio = run("prune", "--model", model.toString(), "--data", DATA.resolve("train-images-idx3-ubyte.gz").toString(),
                 "--out", dir.resolve("o.onnx").toString(), "--ratio", "1.5");
         assertEquals(2, ratio.code);

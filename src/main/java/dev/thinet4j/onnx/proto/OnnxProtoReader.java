@@ -28,8 +28,8 @@ import java.util.List;
  * bytes are copied out of the input, so the records never alias a caller's array or a mapped
  * file.
  *
- * <p>Files are memory-mapped rather than copied onto the heap; a protobuf, and so an ONNX file
- * without external data, is at most 2 GB.
+ * <p>Files are memory-mapped rather than copied onto the heap; streams are read into an array first.
+ * A protobuf, and so an ONNX file without external data, is at most 2 GB.
  *
  * <p>Errors: input that is not a well-formed protobuf, or is one without a graph, an IR
  * version or an opset import, gives an {@link OnnxFormatException} whose message starts with
@@ -42,6 +42,9 @@ public final class OnnxProtoReader {
     private static final int I64 = 1;
     private static final int LEN = 2;
     private static final int I32 = 5;
+
+    /** The most bytes read from a stream: a protobuf message is smaller than 2 GB. */
+    private static final int MAX_BYTES = Integer.MAX_VALUE - 8;
 
     /** Subgraphs (If/Loop/Scan bodies) nested deeper than this are rejected, to bound recursion. */
     static final int MAX_GRAPH_DEPTH = 64;
@@ -65,7 +68,7 @@ public final class OnnxProtoReader {
                         new java.nio.file.NoSuchFileException(source));
             }
             try (InputStream in = Files.newInputStream(file)) {
-                return decode(CodedInputStream.newInstance(in, 1 << 16), source);
+                return decode(CodedInputStream.newInstance(readAll(in, source)), source);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read ONNX model " + source + ": " + e, e);
             }
@@ -117,10 +120,25 @@ public final class OnnxProtoReader {
     public static OnnxModel read(InputStream stream) {
         String source = "input stream";
         try {
-            return decode(CodedInputStream.newInstance(stream, 1 << 16), source);
+            return decode(CodedInputStream.newInstance(readAll(stream, source)), source);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read ONNX model from " + source + ": " + e, e);
         }
+    }
+
+    /**
+     * Reads a stream to its end, at most 2 GB (a protobuf's limit). Streams are decoded from an array
+     * rather than by protobuf's stream decoder, whose bookkeeping goes wrong on corrupt lengths
+     * close to 2^31 (it then fails with index errors instead of a parse error).
+     */
+    private static byte[] readAll(InputStream stream, String source) throws IOException {
+        byte[] bytes = stream.readNBytes(MAX_BYTES);
+        if (bytes.length == MAX_BYTES && stream.read() >= 0) {
+            throw new OnnxFormatException("not an ONNX model: " + source + ": more than " + MAX_BYTES
+                    + " bytes, over the 2 GB limit of a protobuf message"
+                    + " (models this large keep their weights in external data files)");
+        }
+        return bytes;
     }
 
     // ------------------------------------------------------------------ top level

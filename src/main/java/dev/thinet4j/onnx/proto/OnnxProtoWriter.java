@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -88,8 +91,11 @@ public final class OnnxProtoWriter {
     /**
      * Writes the model to a file atomically: the bytes go to a temporary file in the same
      * directory, which is synced and then renamed over {@code file}. On any failure the
-     * temporary file is deleted and an existing {@code file} is left as it was. A new file
-     * gets permissions {@code rw-r--r--}; a replaced one keeps its permissions (POSIX systems).
+     * temporary file is deleted and an existing {@code file} is left as it was (this includes a
+     * full disk and an interrupted thread, which closes the channel). A new file gets permissions
+     * {@code rw-r--r--}; a replaced one keeps its permissions (POSIX systems). A destination that
+     * is a folder, or whose folder is missing or is a file, is refused before anything is written,
+     * with a message saying so.
      *
      * @param model the model
      * @param file  the destination
@@ -100,12 +106,17 @@ public final class OnnxProtoWriter {
         checkedSize(model); // fail before touching the file system
         Path target = file.toAbsolutePath();
         Path dir = target.getParent();
+        checkDestination(file, target, dir);
         Path temp = null;
         try {
             temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 OutputStream stream = Channels.newOutputStream(channel);
-                write(model, stream);
+                try {
+                    write(model, stream);
+                } catch (UncheckedIOException e) {
+                    throw e.getCause(); // reported below with the file name
+                }
                 stream.flush();
                 channel.force(true);
             }
@@ -126,6 +137,23 @@ public final class OnnxProtoWriter {
                     // best effort: the original failure is what matters
                 }
             }
+        }
+    }
+
+    /** Clear messages for the usual mistakes, before a temporary file is made. */
+    private static void checkDestination(Path file, Path target, Path dir) {
+        String cannot = "cannot write ONNX model " + file + ": ";
+        if (Files.isDirectory(target)) {
+            throw new UncheckedIOException(cannot + "it is a folder; give a file name",
+                    new FileSystemException(file.toString(), null, "is a directory"));
+        }
+        if (dir != null && !Files.isDirectory(dir)) {
+            if (Files.exists(dir)) {
+                throw new UncheckedIOException(cannot + dir + " is a file, not a folder",
+                        new NotDirectoryException(dir.toString()));
+            }
+            throw new UncheckedIOException(cannot + "the folder " + dir + " does not exist",
+                    new NoSuchFileException(dir.toString()));
         }
     }
 

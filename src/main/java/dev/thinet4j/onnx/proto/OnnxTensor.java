@@ -566,13 +566,15 @@ public final class OnnxTensor {
         try {
             n = elementCount();
         } catch (ArithmeticException e) {
-            throw new IllegalArgumentException(describe() + " has too many elements", e);
+            throw new IllegalArgumentException(describe() + " has more than 2^63 elements", e);
         }
         if (n < 0) {
             throw new IllegalArgumentException(describe() + " has a negative dimension");
         }
         if (n > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException(describe() + " has " + n + " elements, too many for a Java array");
+            String bytes = n <= Long.MAX_VALUE / 4 ? (n * 4) + " bytes" : "over 2^63 bytes";
+            throw new IllegalArgumentException(describe() + " has " + n + " elements, too many for a Java array"
+                    + " (at most " + (Integer.MAX_VALUE - 8) + "; decoding them as float32 would need " + bytes + ")");
         }
         return (int) n;
     }
