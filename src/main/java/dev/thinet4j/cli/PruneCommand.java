@@ -49,13 +49,13 @@ final class PruneCommand implements Command {
         return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|resnet|csv:FILE]"
                 + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|apoz|bn-gamma|random]"
                 + " [--reconstruct none|scale|full] [--images 100] [--points 10] [--seed 1] [--batch 32]"
-                + " [--targets-from-original] [--report R.csv] [--html R.html]"
+                + " [--targets original|current] [--report R.csv] [--html R.html]"
                 + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out) throws Exception {
-        CliArgs args = CliArgs.parse(name(), argv, Set.of("targets-from-original"));
+        CliArgs args = CliArgs.parse(name(), argv, Set.of());
         Path modelPath = args.existingFile("model");
         Path dataPath = args.existingFile("data");
         Path outPath = Path.of(args.require("out"));
@@ -70,7 +70,7 @@ final class PruneCommand implements Command {
                 .pointsPerImage(args.getInt("points", 10))
                 .seed(args.getInt("seed", 1))
                 .batchSize(args.getInt("batch", 32))
-                .targetsFromOriginal(args.flag("targets-from-original"))
+                .targetsFromOriginal(targets(args.get("targets").orElse("original")))
                 .build());
         Path reportPath = args.get("report").map(Path::of).orElse(null);
         Path htmlPath = args.get("html").map(Path::of).orElse(null);
@@ -192,6 +192,18 @@ final class PruneCommand implements Command {
         Accuracy a = Evaluation.top1(net, images, labels, batch);
         out.printf(Locale.ROOT, "%s: accuracy=%.6f images=%d%n", stage, a.fraction(), a.images());
         return a.fraction();
+    }
+
+    private boolean targets(String v) {
+        switch (v) {
+            case "original":
+                return true;
+            case "current":
+                return false;
+            default:
+                throw new UsageException(name() + ": --targets must be 'original' (fit each layer to the unpruned"
+                        + " network's outputs) or 'current' (to the network pruned so far), got '" + v + "'");
+        }
     }
 
     private double parseRatio(String v) {

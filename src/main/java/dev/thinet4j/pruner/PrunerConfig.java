@@ -81,7 +81,11 @@ public record PrunerConfig(Criterion criterion, Reconstruction reconstruction, B
         return m;
     }
 
-    /** Mutable builder; defaults: thinet, full, bias refit, 100 images, 10 points, seed 1, batch 32. */
+    /**
+     * Mutable builder; defaults: thinet, full, bias refit, 100 images, 10 points, seed 1, batch 32,
+     * targets from the original network (measured: on the shipped bottleneck ResNet, resnet policy at 0.5,
+     * top-1 0.71 with original targets vs 0.21 with targets from the network pruned so far).
+     */
     public static final class Builder {
         private Criterion criterion = Criterion.THINET;
         private Reconstruction reconstruction = Reconstruction.FULL;
@@ -91,7 +95,7 @@ public record PrunerConfig(Criterion criterion, Reconstruction reconstruction, B
         private int pointsPerImage = 10;
         private long seed = 1;
         private int batchSize = 32;
-        private boolean targetsFromOriginal = false;
+        private boolean targetsFromOriginal = true;
 
         /**
          * @param v how channels are chosen

@@ -181,8 +181,20 @@ public final class ThiNetPruner {
                 double sumBefore = 0;
                 double sumAfter = 0;
                 for (Member m : group.consumers()) {
-                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept,
-                            stats.full().get(m.node()));
+                    dev.thinet4j.sampling.NormalEquations ne = stats.full().get(m.node());
+                    long unknowns = (long) ne.features() * kept.length / group.channels();
+                    if (ne.count() < unknowns) {
+                        // fewer sampled rows than unknowns: a full refit would interpolate the samples
+                        LOG.warn("layer {}: consumer {} has {} sampled rows for {} unknowns; using scale"
+                                + " reconstruction for it (give more calibration images or points)", step.layer(),
+                                m.node(), ne.count(), unknowns);
+                        newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group.channels(), kept,
+                                scale.scales()));
+                        sumBefore += scale.residualBefore();
+                        sumAfter += scale.residualAfter();
+                        continue;
+                    }
+                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept, ne);
                     newConsumers.put(m.node(), fr.op());
                     sumBefore += fr.result().residualBefore();
                     sumAfter += fr.result().residualAfter();

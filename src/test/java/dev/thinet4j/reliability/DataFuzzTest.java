@@ -83,13 +83,13 @@ class DataFuzzTest {
 
     // ------------------------------------------------------------------ properties
 
-    @Property(tries = 2400)
+    @Property(tries = 2400, seed = "20261126")
     void mutatedImageFiles(@ForAll @IntRange(min = 0, max = 6) int seedFile, @ForAll long seed,
                            @ForAll @IntRange(min = 1, max = 7) int batch) throws IOException {
         readImages(mutate(IMAGES.get(seedFile), new Random(seed)), batch);
     }
 
-    @Property(tries = 1000)
+    @Property(tries = 1000, seed = "20261126")
     void randomBytesBehindAnImageMagic(@ForAll @IntRange(min = 0, max = 3) int magic,
                                        @ForAll @Size(max = 300) byte[] tail) throws IOException {
         byte[] head = switch (magic) {
@@ -101,12 +101,12 @@ class DataFuzzTest {
         readImages(concat(head, tail), 3);
     }
 
-    @Property(tries = 1000)
+    @Property(tries = 1000, seed = "20261126")
     void mutatedLabelFiles(@ForAll @IntRange(min = 0, max = 4) int seedFile, @ForAll long seed) throws IOException {
         readLabels(mutate(LABELS.get(seedFile), new Random(seed)));
     }
 
-    @Property(tries = 500)
+    @Property(tries = 500, seed = "20261126")
     void randomLabelBytes(@ForAll @Size(max = 200) byte[] bytes, @ForAll boolean idxMagic) throws IOException {
         readLabels(idxMagic ? concat(new byte[]{0, 0, 8, 1}, bytes) : bytes);
     }

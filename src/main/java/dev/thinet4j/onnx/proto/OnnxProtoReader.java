@@ -152,6 +152,11 @@ public final class OnnxProtoReader {
             throw new OnnxFormatException("not an ONNX model: " + source
                     + ": truncated or corrupt protobuf at byte " + in.getTotalBytesRead()
                     + " (" + e.getMessage() + ")", e);
+        } catch (IndexOutOfBoundsException | IllegalArgumentException | IllegalStateException e) {
+            // protobuf's decoders can fail this way on corrupt length fields (e.g. a UTF-8 string
+            // whose declared length runs past the buffer)
+            throw new OnnxFormatException("not an ONNX model: " + source
+                    + ": corrupt protobuf at byte " + in.getTotalBytesRead() + " (" + e + ")", e);
         }
         return model;
     }
