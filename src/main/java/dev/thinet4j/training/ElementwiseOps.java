@@ -1,0 +1,311 @@
+package dev.thinet4j.training;
+
+import dev.thinet4j.model.Node;
+import dev.thinet4j.model.Op;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.random.impl.BernoulliDistribution;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+import java.util.List;
+
+/** Activations, Softmax, Identity/Dropout and Add: forward and backward with vectorised ND4J ops. */
+final class ElementwiseOps {
+    private ElementwiseOps() {
+    }
+
+    /** y = max(x, 0); ∂x = ∂y where y > 0, else 0 (native {@code relu_bp} on the saved output). */
+    static final class Relu extends TrainOp {
+        private INDArray y;
+
+        Relu(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray out = Transforms.relu(in.get(0), true);
+            if (save) {
+                y = out;
+            }
+            return out;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray gx = gradOut.ulike();
+            Nd.exec("relu_bp", new INDArray[]{y, gradOut}, new INDArray[]{gx});
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            y = null;
+        }
+    }
+
+    /** y = x for x ≥ 0, α·x otherwise; ∂x = ∂y·(x ≥ 0 ? 1 : α) (native {@code lrelu_bp}, float argument α). */
+    static final class LeakyRelu extends TrainOp {
+        private final double alpha;
+        private INDArray x;
+
+        LeakyRelu(Node node, Op.LeakyRelu op, DataType type) {
+            super(node, type);
+            this.alpha = op.alpha();
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            if (save) {
+                x = in.get(0);
+            }
+            return Transforms.leakyRelu(in.get(0), alpha, true);
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray gx = gradOut.ulike();
+            Nd4j.exec(DynamicCustomOp.builder("lrelu_bp").addInputs(x, gradOut).addOutputs(gx)
+                    .addFloatingPointArguments(alpha).build());
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            x = null;
+        }
+    }
+
+    /**
+     * y = min(max(x, lo), hi) (native {@code clipbyvalue}); ∂x = ∂y where lo &lt; x &lt; hi, else 0 (PyTorch's
+     * hardtanh / ReLU6 rule), as a mask product.
+     */
+    static final class Clip extends TrainOp {
+        private final double min;
+        private final double max;
+        private INDArray x;
+
+        Clip(Node node, Op.Clip op, DataType type) {
+            super(node, type);
+            this.min = op.min();
+            this.max = op.max();
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray input = in.get(0);
+            INDArray y = input.ulike();
+            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(input).addOutputs(y)
+                    .addFloatingPointArguments(min, max).build());
+            if (save) {
+                x = input;
+            }
+            return y;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray above = x.gt(min);
+            INDArray below = x.lt(max);
+            INDArray mask = above.castTo(type);
+            INDArray belowT = below.castTo(type);
+            mask.muli(belowT);
+            INDArray gx = gradOut.mul(mask);
+            Nd.close(above, below, mask, belowT);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            x = null;
+        }
+    }
+
+    /** y = 1/(1 + e^−x); ∂x = ∂y·y·(1 − y). */
+    static final class Sigmoid extends TrainOp {
+        private INDArray y;
+
+        Sigmoid(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray out = Transforms.sigmoid(in.get(0), true);
+            if (save) {
+                y = out;
+            }
+            return out;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray gx = y.rsub(1.0).muli(y).muli(gradOut);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            y = null;
+        }
+    }
+
+    /**
+     * Softmax along one axis, y = e^(x − max)/Σ e^(x − max): the native {@code softmax} op on the last axis,
+     * broadcast max/exp/sum/divide on other axes (the native op gives wrong sums there in ND4J 1.0.0-M2.1,
+     * see the engine's softmax kernel). Backward: ∂x = y·(∂y − Σ_axis ∂y·y).
+     */
+    static final class Softmax extends TrainOp {
+        private final int axis;
+        private INDArray y;
+        private int savedAxis;
+
+        Softmax(Node node, Op.Softmax op, DataType type) {
+            super(node, type);
+            this.axis = op.axis();
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray x = in.get(0);
+            int rank = x.rank();
+            int ax = axis < 0 ? axis + rank : axis;
+            if (ax < 0 || ax >= rank) {
+                throw new IllegalArgumentException("node '" + node.name() + "': Softmax axis " + axis
+                        + " out of range for input " + Nd.fmt(x));
+            }
+            INDArray out = softmax(x, ax);
+            if (save) {
+                y = out;
+                savedAxis = ax;
+            }
+            return out;
+        }
+
+        static INDArray softmax(INDArray x, int ax) {
+            if (ax == x.rank() - 1) {
+                INDArray out = x.ulike();
+                Nd.exec("softmax", new INDArray[]{x}, new INDArray[]{out}, ax);
+                return out;
+            }
+            INDArray max = x.max(true, ax);
+            INDArray out = x.sub(max);
+            Nd.close(max);
+            Transforms.exp(out, false);
+            INDArray sum = out.sum(true, ax);
+            out.divi(sum);
+            Nd.close(sum);
+            return out;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray prod = gradOut.mul(y);
+            INDArray dot = prod.sum(true, savedAxis);
+            INDArray gx = gradOut.sub(dot).muli(y);
+            Nd.close(prod, dot);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            y = null;
+        }
+    }
+
+    /**
+     * Identity, and inference-mode Dropout. With a dropout rate p &gt; 0 in TRAIN mode it is inverted
+     * dropout: y = x·mask/(1 − p), mask ~ Bernoulli(1 − p) from the pass's seed, ∂x = ∂y·mask/(1 − p).
+     * Otherwise y is x itself and ∂x is ∂y itself.
+     */
+    static final class Identity extends TrainOp {
+        private INDArray mask;
+        private Random random;
+
+        Identity(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray x = in.get(0);
+            if (pass.mode() != ForwardMode.TRAIN || pass.dropout() == 0) {
+                return x;
+            }
+            if (random == null) {
+                random = Nd4j.getRandomFactory().getNewRandomInstance(pass.seed());
+            }
+            // a distinct, reproducible stream per node and pass
+            random.setSeed(pass.seed() * 0x9E3779B97F4A7C15L + node.name().hashCode());
+            double keep = 1 - pass.dropout();
+            INDArray m = x.ulike();
+            Nd4j.getExecutioner().exec(new BernoulliDistribution(m, keep), random);
+            m.divi(keep);
+            INDArray y = x.mul(m);
+            if (save) {
+                mask = m;
+            } else {
+                Nd.close(m);
+            }
+            return y;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            return new INDArray[]{mask == null ? gradOut : gradOut.mul(mask)};
+        }
+
+        @Override
+        void clear() {
+            Nd.close(mask);
+            mask = null;
+        }
+    }
+
+    /** y = Σ inputs; each input's gradient is ∂y itself. */
+    static final class Add extends TrainOp {
+        Add(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            outShape(in);
+            INDArray acc = in.get(0).dup();
+            for (int i = 1; i < in.size(); i++) {
+                acc.addi(in.get(i));
+            }
+            return acc;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            INDArray[] g = new INDArray[need.length];
+            for (int i = 0; i < need.length; i++) {
+                g[i] = need[i] ? gradOut : null;
+            }
+            return g;
+        }
+    }
+}
