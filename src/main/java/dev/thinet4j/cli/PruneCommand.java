@@ -27,6 +27,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import dev.thinet4j.training.FineTuningHook;
+import dev.thinet4j.training.OptimizerType;
+import dev.thinet4j.training.TrainingConfig;
 import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +52,7 @@ final class PruneCommand implements Command {
         return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|resnet|csv:FILE]"
                 + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|apoz|bn-gamma|random]"
                 + " [--reconstruct none|scale|full] [--images 100] [--points 10] [--seed 1] [--batch 32]"
-                + " [--targets original|current] [--report R.csv] [--html R.html]"
+                + " [--targets original|current] [--train-labels L --finetune-epochs N --finetune-layer-iterations K] [--report R.csv] [--html R.html]"
                 + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]";
     }
 
@@ -77,8 +80,15 @@ final class PruneCommand implements Command {
         Path labelsPath = args.get("labels").isPresent() ? args.existingFile("labels") : null;
         Path evalDataPath = args.get("eval-data").isPresent() ? args.existingFile("eval-data") : null;
         int evalLimit = args.getInt("eval-limit", 0);
-        // TODO(--finetune-epochs N): parse it here and build the trainer's FineTuner (it replaces
-        //  FineTuner.NONE below); then add a "fine-tuned" snapshot after the "pruned" one.
+        int finetuneEpochs = args.getInt("finetune-epochs", 0);
+        int layerIterations = args.getInt("finetune-layer-iterations", 100);
+        Path trainLabelsPath = args.get("train-labels").isPresent() ? args.existingFile("train-labels") : null;
+        if (finetuneEpochs < 0 || layerIterations < 0) {
+            throw new UsageException(name() + ": --finetune-epochs and --finetune-layer-iterations must be >= 0");
+        }
+        if ((finetuneEpochs > 0 || args.get("finetune-layer-iterations").isPresent()) && trainLabelsPath == null) {
+            throw new UsageException(name() + ": fine-tuning trains on --data and needs its labels: give --train-labels");
+        }
         DataOptions options = DataArgs.options(args, name());
         args.finish();
 
@@ -139,7 +149,15 @@ final class PruneCommand implements Command {
 
             ProgressBar progress = new ProgressBar(out, ProgressBar.isTerminal(out));
             try {
-                result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, data);
+                if (trainLabelsPath != null) {
+                    try (ImageSource train = ImageSources.withLabels(ImageSources.open(dataPath, options),
+                            Labels.read(trainLabelsPath))) {
+                        result = new ThiNetPruner(config, fineTuner(finetuneEpochs, layerIterations, train), progress)
+                                .prune(net, policy, data);
+                    }
+                } else {
+                    result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, data);
+                }
             } finally {
                 progress.end();
             }
@@ -192,6 +210,19 @@ final class PruneCommand implements Command {
         Accuracy a = Evaluation.top1(net, images, labels, batch);
         out.printf(Locale.ROOT, "%s: accuracy=%.6f images=%d%n", stage, a.fraction(), a.images());
         return a.fraction();
+    }
+
+    /**
+     * ThiNet's schedule: SGD (momentum 0.9, weight decay 5e-4, batch 64) for {@code layerIterations} after each
+     * pruned layer at lr 1e-3 (at most one epoch), then {@code epochs} epochs at lr 1e-4.
+     */
+    private static FineTuner fineTuner(int epochs, int layerIterations, ImageSource train) {
+        TrainingConfig perLayer = TrainingConfig.builder().epochs(1).batchSize(64).optimizer(OptimizerType.SGD)
+                .learningRate(1e-3).momentum(0.9).weightDecay(5e-4).seed(1).maxIterations(Math.max(1, layerIterations))
+                .build();
+        TrainingConfig atEnd = perLayer.toBuilder().epochs(Math.max(1, epochs)).learningRate(1e-4)
+                .maxIterations(0).build();
+        return new FineTuningHook(train, layerIterations > 0 ? perLayer : null, epochs > 0 ? atEnd : null);
     }
 
     private boolean targets(String v) {

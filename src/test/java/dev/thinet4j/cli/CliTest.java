@@ -99,6 +99,23 @@ class CliTest {
     }
 
     @Test
+    void pruneFineTunesWhenGivenTrainingLabels(@TempDir Path dir) {
+        Path out = dir.resolve("ft.onnx");
+        Run r = run("prune", "--model", FIX.resolve("vgg_bn_fc.onnx").toString(), "--data",
+                DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "--train-labels",
+                DATA.resolve("t10k-labels-idx1-ubyte.gz").toString(), "--out", out.toString(), "--policy", "vgg",
+                "--ratio", "0.5", "--images", "40", "--points", "5", "--finetune-layer-iterations", "3",
+                "--finetune-epochs", "1", "--eval-data", DATA.resolve("t10k-images-idx3-ubyte.gz").toString(),
+                "--labels", DATA.resolve("t10k-labels-idx1-ubyte.gz").toString(), "--eval-limit", "300");
+        assertEquals(0, r.code, r.err);
+        assertThat(r.out).contains("after: accuracy=").contains("wrote");
+        Run missing = run("prune", "--model", FIX.resolve("vgg_bn_fc.onnx").toString(), "--data",
+                DATA.resolve("t10k-images-idx3-ubyte.gz").toString(), "--out", out.toString(), "--finetune-epochs", "1");
+        assertEquals(2, missing.code);
+        assertThat(missing.err).contains("--train-labels");
+    }
+
+    @Test
     void resnetPolicyKeepsEveryBlockOutputWidth(@TempDir Path dir) {
         Path out = dir.resolve("r.onnx");
         Network before = OnnxImporter.load(FIX.resolve("resnet_bottleneck_keepbn.onnx"));

@@ -22,6 +22,10 @@ import dev.thinet4j.selection.Criterion;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import dev.thinet4j.training.FineTuningHook;
+import dev.thinet4j.training.OptimizerType;
+import dev.thinet4j.training.TrainingConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -43,8 +47,12 @@ public final class VggThinetExample {
     }
 
     public static void main(String[] args) throws Exception {
-        double ratio = args.length > 0 ? Double.parseDouble(args[0]) : 0.5;
-        int images = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        Map<String, String> opt = options(args);
+        String policyName = opt.getOrDefault("policy", "vgg");
+        double ratio = Double.parseDouble(opt.getOrDefault("ratio", "0.7"));
+        int images = Integer.parseInt(opt.getOrDefault("images", "200"));
+        int finalEpochs = Integer.parseInt(opt.getOrDefault("final-epochs", "2"));
+        boolean quick = opt.containsKey("quick");
         Path root = Path.of(".");
         Path model = root.resolve("models/vgg_bn_fc.onnx");
         Path data = root.resolve("data/fashion-mnist");
@@ -55,47 +63,92 @@ public final class VggThinetExample {
         snapshots.add(ModelSnapshot.of("original", net, acc0, latency(net, data)));
         System.out.printf(Locale.ROOT, "original: accuracy=%.4f params=%d macs=%d%n", acc0, before.totalParams(),
                 before.totalMacs());
-
-        for (Reconstruction recon : new Reconstruction[]{Reconstruction.NONE, Reconstruction.FULL}) {
-            PrunerConfig config = PrunerConfig.builder().criterion(Criterion.THINET).reconstruction(recon)
-                    .images(images).pointsPerImage(10).seed(1).build();
-            ProgressListener progress = new ProgressListener() {
-                @Override
-                public void layerFinished(int index, int total, LayerReport r) {
-                    System.out.printf(Locale.ROOT, "  [%d/%d] %-28s %3d -> %-3d channels  residual %.4f -> %.4f%n",
-                            index, total, r.layer(), r.channelsBefore(), r.channelsAfter(), r.residualBefore(),
-                            r.residualAfter());
-                }
-            };
-            System.out.println("pruning with thinet, reconstruction " + recon.cliName() + ", ratio " + ratio);
-            PruningResult result;
-            try (ImageSource calib = ImageSources.open(data.resolve("train-images-idx3-ubyte.gz"))) {
-                result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, Policies.vgg(ratio), calib);
+        PrunerConfig config = PrunerConfig.builder().criterion(Criterion.THINET).reconstruction(Reconstruction.FULL)
+                .images(images).pointsPerImage(10).seed(1).build();
+        ProgressListener progress = new ProgressListener() {
+            @Override
+            public void layerFinished(int index, int total, LayerReport r) {
+                System.out.printf(Locale.ROOT, "  [%d/%d] %-28s %3d -> %-3d channels  residual %.4f -> %.4f  %.1f s%n",
+                        index, total, r.layer(), r.channelsBefore(), r.channelsAfter(), r.residualBefore(),
+                        r.residualAfter(), r.seconds());
             }
-            ModelSize after = ModelSize.of(result.network());
-            double acc = accuracy(result.network(), data);
-            snapshots.add(ModelSnapshot.of("pruned (" + recon.cliName() + ")", result.network(), acc,
-                    latency(result.network(), data)));
-            System.out.printf(Locale.ROOT, "pruned (%s): accuracy=%.4f params=%d (%.1f%%) macs=%d (%.1f%%)%n",
-                    recon.cliName(), acc, after.totalParams(), 100.0 * after.totalParams() / before.totalParams(),
-                    after.totalMacs(), 100.0 * after.totalMacs() / before.totalMacs());
-            if (recon == Reconstruction.FULL) {
-                Path out = root.resolve("target/vgg_bn_fc_thinet.onnx");
-                Files.createDirectories(out.getParent());
-                OnnxExporter.save(result.network(), out);
-                result.report().writeCsv(root.resolve("target/vgg_bn_fc_thinet.csv"));
-                System.out.println("wrote " + out + " and target/vgg_bn_fc_thinet.csv");
-                Path html = root.resolve("target/vgg_bn_fc_thinet.html");
-                HtmlReport.builder(result.report()).title("ThiNet on VGG-BN (Fashion-MNIST), ratio " + ratio)
-                        .snapshots(snapshots).layerSizes(before, after)
-                        .note("Accuracy: top-1 on the shipped 2,000 Fashion-MNIST test images. Pruning used " + images
-                                + " calibration images of the training subset, no fine-tuning. Charts and the step"
-                                + " table are for the run with full reconstruction. Latency: "
-                                + Evaluation.latencySetup() + ".")
-                        .build().writeHtml(html);
-                System.out.println("wrote " + html);
+        };
+
+        // 1. ThiNet with full least-squares reconstruction, no fine-tuning
+        System.out.printf(Locale.ROOT, "pruning: policy %s, ratio %.2f, thinet, full reconstruction%n", policyName, ratio);
+        PruningResult pruned;
+        try (ImageSource calib = ImageSources.open(data.resolve("train-images-idx3-ubyte.gz"))) {
+            pruned = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, Policies.parse(policyName, ratio),
+                    calib);
+        }
+        ModelSize after = ModelSize.of(pruned.network());
+        double acc1 = accuracy(pruned.network(), data);
+        snapshots.add(ModelSnapshot.of("pruned", pruned.network(), acc1, latency(pruned.network(), data)));
+        System.out.printf(Locale.ROOT, "pruned: accuracy=%.4f params=%d (%.1f%%) macs=%d (%.1f%%)%n", acc1,
+                after.totalParams(), 100.0 * after.totalParams() / before.totalParams(), after.totalMacs(),
+                100.0 * after.totalMacs() / before.totalMacs());
+
+        // 2. the same, fine-tuning after every pruned layer and at the end (ThiNet: 1 epoch per layer at
+        //    lr 1e-3, then a longer run at 1e-4)
+        TrainingConfig perLayer = TrainingConfig.builder().epochs(1).batchSize(64).optimizer(OptimizerType.SGD)
+                .learningRate(1e-3).momentum(0.9).weightDecay(5e-4).seed(1).build();
+        TrainingConfig atEnd = perLayer.toBuilder().epochs(finalEpochs).learningRate(1e-4).build();
+        if (quick) {
+            perLayer = perLayer.toBuilder().maxIterations(20).build();
+            atEnd = atEnd.toBuilder().epochs(1).maxIterations(40).build();
+        }
+        System.out.printf(Locale.ROOT, "pruning with fine-tuning: %s per layer, %s at the end%n",
+                quick ? "20 iterations" : "1 epoch", quick ? "40 iterations" : finalEpochs + " epochs");
+        PruningResult tuned;
+        try (ImageSource calib = ImageSources.open(data.resolve("train-images-idx3-ubyte.gz"));
+             ImageSource train = ImageSources.withLabels(ImageSources.open(data.resolve("train-images-idx3-ubyte.gz")),
+                     Labels.read(data.resolve("train-labels-idx1-ubyte.gz")))) {
+            FineTuningHook hook = new FineTuningHook(train, perLayer, atEnd);
+            tuned = new ThiNetPruner(config, hook, progress).prune(net, Policies.parse(policyName, ratio), calib);
+        }
+        double acc2 = accuracy(tuned.network(), data);
+        snapshots.add(ModelSnapshot.of("pruned + fine-tuned", tuned.network(), acc2, latency(tuned.network(), data)));
+        System.out.printf(Locale.ROOT, "pruned + fine-tuned: accuracy=%.4f%n", acc2);
+
+        System.out.println();
+        System.out.printf(Locale.ROOT, "%-22s %9s %10s %12s %12s%n", "stage", "top-1", "params", "MACs", "ms/image");
+        for (ModelSnapshot m : snapshots) {
+            System.out.printf(Locale.ROOT, "%-22s %9.4f %10d %12d %12.3f%n", m.stage(), m.accuracy(), m.params(),
+                    m.macs(), m.latencyMs());
+        }
+        System.out.printf(Locale.ROOT, "MACs reduced %.2fx, params reduced %.2fx%n",
+                (double) before.totalMacs() / after.totalMacs(), (double) before.totalParams() / after.totalParams());
+
+        Path out = root.resolve("target/vgg_bn_fc_thinet.onnx");
+        Files.createDirectories(out.getParent());
+        OnnxExporter.save(tuned.network(), out);
+        tuned.report().writeCsv(root.resolve("target/vgg_bn_fc_thinet.csv"));
+        Path html = root.resolve("target/vgg_bn_fc_thinet.html");
+        HtmlReport.builder(tuned.report()).title("ThiNet on VGG-BN (Fashion-MNIST), " + policyName + " " + ratio)
+                .snapshots(snapshots).layerSizes(before, ModelSize.of(tuned.network()))
+                .note("Accuracy: top-1 on the shipped 2,000 Fashion-MNIST test images. Pruning used " + images
+                        + " calibration images of the training subset; fine-tuning used the 10,000 training images."
+                        + " Latency: " + Evaluation.latencySetup() + ".")
+                .build().writeHtml(html);
+        System.out.println("wrote " + out + ", target/vgg_bn_fc_thinet.csv and " + html);
+    }
+
+    /** {@code --key value} and {@code --flag} arguments. */
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options: --policy vgg|uniform"
+                        + " --ratio R --images N --final-epochs N --quick");
+            }
+            String key = args[i].substring(2);
+            if (key.equals("quick")) {
+                m.put(key, "true");
+            } else {
+                m.put(key, args[++i]);
             }
         }
+        return m;
     }
 
     /** Top-1 accuracy on the shipped test images. */
