@@ -9,7 +9,8 @@ import java.util.List;
  * (bad model, bad data), 2 wrong command line. Errors are one line on standard error.
  */
 public final class Main {
-    private static final List<Command> COMMANDS = List.of(new InfoCommand(), new EvalCommand(), new PruneCommand(), new FoldCommand(), new SlimCommand());
+    private static final List<Command> COMMANDS = List.of(new InfoCommand(), new EvalCommand(), new PruneCommand(), new FoldCommand(), new SlimCommand(),
+            new SensitivityCommand(), new BenchCommand());
 
     private Main() {
     }

@@ -34,8 +34,34 @@ abstract class AbstractKernel implements OpKernel {
         return node;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Arrays are allocated anew; an output the kernel computed in NHWC layout internally is returned as a
+     * dense c-order NCHW copy.
+     */
     @Override
     public final INDArray apply(List<INDArray> inputs, boolean mayOverwriteFirstInput) {
+        INDArray out = run(inputs, mayOverwriteFirstInput, Buffers.FRESH);
+        if (NdArrays.isNhwc(out)) {
+            for (INDArray in : inputs) {
+                if (NdArrays.sameStorage(in, out)) {
+                    return out;
+                }
+            }
+            INDArray c = out.dup('c');
+            NdArrays.closeQuietly(out);
+            return c;
+        }
+        return out;
+    }
+
+    /**
+     * The engine's entry: like {@link #apply(List, boolean)}, but outputs and scratch arrays come from
+     * {@code alloc}, inputs may be NHWC views (see {@link NdArrays#isNhwc}) when {@link #acceptsNhwc()}, and
+     * the output may be an NHWC view.
+     */
+    final INDArray run(List<INDArray> inputs, boolean mayOverwriteFirstInput, Buffers alloc) {
         if (closed) {
             throw new IllegalStateException("kernel of node '" + node.name() + "' was closed");
         }
@@ -60,7 +86,7 @@ abstract class AbstractKernel implements OpKernel {
                     + e.getMessage(), e);
         }
         try {
-            return compute(inputs, shapes, out, mayOverwriteFirstInput);
+            return compute(inputs, shapes, out, mayOverwriteFirstInput, alloc);
         } catch (RuntimeException e) {
             List<String> given = new ArrayList<>();
             for (int[] s : shapes) {
@@ -73,14 +99,24 @@ abstract class AbstractKernel implements OpKernel {
     }
 
     /**
+     * Whether {@link #compute} takes NHWC views as inputs (it must then handle both layouts). When false, the
+     * engine hands it dense c-order NCHW arrays in place of NHWC views.
+     */
+    boolean acceptsNhwc() {
+        return false;
+    }
+
+    /**
      * The op itself; inputs are already checked.
      *
      * @param in      the inputs
      * @param shapes  their shapes
      * @param out     the output shape inferred by the op
      * @param inPlace whether input 0 may be overwritten
+     * @param alloc   where new arrays come from; scratch arrays go back to it
      */
-    protected abstract INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace);
+    protected abstract INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace,
+                                        Buffers alloc);
 
     @Override
     public void close() {

@@ -6,6 +6,7 @@ import dev.thinet4j.model.Padding;
 import dev.thinet4j.model.Tensor;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.impl.transforms.Pad;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -18,11 +19,15 @@ import java.util.List;
  * zero-padded by (top, left, bottom, right). Writes a new output array; reads but never modifies its input.
  *
  * <p>Native ops: libnd4j {@code conv2d} (oneDNN where available) with weight format 1 = [O, I, kH, kW]
- * (the ONNX layout, used as is) for one group; {@code depthwise_conv2d} with weight format 1 =
+ * (the ONNX layout, used as is) for one group, run in NHWC data format: the input is read as (or copied
+ * into) a dense [N, H, W, C] array and the output is written as one and returned as its NCHW-shaped view
+ * (see {@link NdArrays#isNhwc}). oneDNN's convolution works in NHWC for float32 on AVX-512; given NCHW
+ * arrays, libnd4j reorders the input, the (uninitialised) output and the result on every call, which cost
+ * more than the convolution itself at batch 8 (profiled with {@code DNNL_VERBOSE=1}); {@code depthwise_conv2d} with weight format 1 =
  * [multiplier, C_in, kH, kW] for depthwise convs (groups = C_in, any multiplier; libnd4j numbers output
  * channels c·multiplier + m like ONNX); one {@code conv2d} per group for other group counts, each writing
  * its slice of the output. Integer arguments of both ops, checked against a reference:
- * kH, kW, sH, sW, pH, pW, dH, dW, sameMode (0), dataFormat (0 = NCHW), weightFormat.
+ * kH, kW, sH, sW, pH, pW, dH, dW, sameMode (0), dataFormat (0 = NCHW, 1 = NHWC), weightFormat.
  * Asymmetric padding is applied beforehand with a zero {@code pad} and the op runs unpadded.
  *
  * <p>Dilation: the oneDNN build of ND4J 1.0.0-M2.1 cannot create any dilated convolution ("could not create
@@ -32,6 +37,8 @@ import java.util.List;
  */
 final class ConvKernel extends AbstractKernel {
     private static final int WEIGHT_FORMAT_OIHW = 1;
+    private static final int NCHW = 0;
+    private static final int NHWC = 1;
 
     private enum Kind { DENSE, DEPTHWISE, GROUPED }
 
@@ -47,10 +54,37 @@ final class ConvKernel extends AbstractKernel {
     private final INDArray[] groupBiases;
 
     ConvKernel(Node node, Op.Conv conv) {
+        this(node, conv, null);
+    }
+
+    /**
+     * The kernel of {@code conv} followed by the inference batch normalisation {@code bn} (null: none), with
+     * the normalisation folded into the weights: w'[o] = w[o]·m_o and b'_o = b_o·m_o + t_o, where
+     * m = scale / √(var + ε) and t = bias − mean·m, computed in double precision and rounded once.
+     */
+    ConvKernel(Node node, Op.Conv conv, Op.BatchNorm bn) {
         super(node);
         this.conv = conv;
         int cout = conv.outChannels();
-        Tensor taps = dilate(conv.weight(), conv.dilations().h(), conv.dilations().w());
+        Tensor w0 = conv.weight();
+        Tensor b0 = conv.bias();
+        if (bn != null) {
+            float[] wd = w0.data();
+            int per = wd.length / cout;
+            float[] fw = new float[wd.length];
+            float[] fb = new float[cout];
+            for (int o = 0; o < cout; o++) {
+                double m = bn.scale().get(o) / Math.sqrt((double) bn.var().get(o) + bn.epsilon());
+                double t = bn.bias().get(o) - bn.mean().get(o) * m;
+                for (int k = o * per; k < (o + 1) * per; k++) {
+                    fw[k] = (float) (wd[k] * m);
+                }
+                fb[o] = (float) ((b0 == null ? 0.0 : b0.get(o)) * m + t);
+            }
+            w0 = Tensor.of(fw, w0.shape());
+            b0 = Tensor.of(fb, cout);
+        }
+        Tensor taps = dilate(w0, conv.dilations().h(), conv.dilations().w());
         this.kh = taps.dim(2);
         this.kw = taps.dim(3);
         if (conv.isDepthwise()) {
@@ -61,7 +95,7 @@ final class ConvKernel extends AbstractKernel {
                 // ONNX [C_in·mult, 1, kH, kW] → [C_in, mult, kH, kW] → [mult, C_in, kH, kW]
                 weight = own(w.reshape('c', cin, mult, kh, kw).permute(1, 0, 2, 3).dup('c'));
             }
-            bias = conv.bias() == null ? null : own(NdArrays.toNd(conv.bias()));
+            bias = b0 == null ? null : own(NdArrays.toNd(b0));
             groupWeights = null;
             groupBiases = null;
         } else if (conv.groups() > 1) {
@@ -71,7 +105,7 @@ final class ConvKernel extends AbstractKernel {
             groupWeights = new INDArray[g];
             groupBiases = new INDArray[g];
             try (INDArray w = NdArrays.toNd(taps)) {
-                INDArray b = conv.bias() == null ? null : NdArrays.toNd(conv.bias());
+                INDArray b = b0 == null ? null : NdArrays.toNd(b0);
                 for (int k = 0; k < g; k++) {
                     groupWeights[k] = own(w.get(NDArrayIndex.interval(k * og, (k + 1) * og), NDArrayIndex.all(),
                             NDArrayIndex.all(), NDArrayIndex.all()).dup('c'));
@@ -86,14 +120,22 @@ final class ConvKernel extends AbstractKernel {
         } else {
             kind = Kind.DENSE;
             weight = own(NdArrays.toNd(taps));
-            bias = conv.bias() == null ? null : own(NdArrays.toNd(conv.bias()));
+            bias = b0 == null ? null : own(NdArrays.toNd(b0));
             groupWeights = null;
             groupBiases = null;
         }
     }
 
     @Override
-    protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+    boolean acceptsNhwc() {
+        return kind == Kind.DENSE;
+    }
+
+    @Override
+    protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+        if (kind == Kind.DENSE) {
+            return denseNhwc(in.get(0), out, alloc);
+        }
         INDArray x = in.get(0);
         Padding p = conv.pads();
         INDArray padded = null;
@@ -106,10 +148,9 @@ final class ConvKernel extends AbstractKernel {
             pw = 0;
         }
         try {
-            INDArray y = NdArrays.uninitialized(out);
+            INDArray y = alloc.allocate(out);
             switch (kind) {
-                case DENSE -> run("conv2d", x, weight, bias, y, ph, pw);
-                case DEPTHWISE -> run("depthwise_conv2d", x, weight, bias, y, ph, pw);
+                case DEPTHWISE -> run("depthwise_conv2d", x, weight, bias, y, ph, pw, NCHW);
                 case GROUPED -> {
                     int g = conv.groups();
                     int ig = conv.inChannels() / g;
@@ -119,7 +160,7 @@ final class ConvKernel extends AbstractKernel {
                                 NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
                         INDArray yg = NdArrays.uninitialized(out[0], og, out[2], out[3]);
                         try {
-                            run("conv2d", xg, groupWeights[k], groupBiases[k], yg, ph, pw);
+                            run("conv2d", xg, groupWeights[k], groupBiases[k], yg, ph, pw, NCHW);
                             INDArrayIndex[] slice = {NDArrayIndex.all(), NDArrayIndex.interval(k * og, (k + 1) * og),
                                     NDArrayIndex.all(), NDArrayIndex.all()};
                             y.get(slice).assign(yg);
@@ -134,6 +175,32 @@ final class ConvKernel extends AbstractKernel {
             return y;
         } finally {
             NdArrays.closeQuietly(padded);
+        }
+    }
+
+    /** One-group convolution in NHWC data format; returns the NCHW-shaped view of the [N, H, W, C] output. */
+    private INDArray denseNhwc(INDArray x, int[] out, Buffers alloc) {
+        INDArray xb = NdArrays.toNhwc(x, alloc);
+        INDArray scratch = NdArrays.sameStorage(xb, x) ? null : xb;
+        Padding p = conv.pads();
+        int ph = p.top();
+        int pw = p.left();
+        INDArray padded = null;
+        if (!p.isSymmetric()) {
+            padded = Nd4j.pad(xb, new int[][]{{0, 0}, {p.top(), p.bottom()}, {p.left(), p.right()}, {0, 0}},
+                    Pad.Mode.CONSTANT, 0.0);
+            ph = 0;
+            pw = 0;
+        }
+        try {
+            INDArray yb = alloc.allocate(out[0], out[2], out[3], out[1]);
+            run("conv2d", padded != null ? padded : xb, weight, bias, yb, ph, pw, NHWC);
+            return NdArrays.nchwView(yb);
+        } finally {
+            NdArrays.closeQuietly(padded);
+            if (scratch != null) {
+                alloc.recycle(scratch);
+            }
         }
     }
 
@@ -160,7 +227,7 @@ final class ConvKernel extends AbstractKernel {
         return Tensor.of(dst, o, i, eh, ew);
     }
 
-    private void run(String opName, INDArray x, INDArray w, INDArray b, INDArray y, int ph, int pw) {
+    private void run(String opName, INDArray x, INDArray w, INDArray b, INDArray y, int ph, int pw, int dataFormat) {
         DynamicCustomOp.DynamicCustomOpsBuilder op = DynamicCustomOp.builder(opName);
         if (b != null) {
             op.addInputs(x, w, b);
@@ -172,7 +239,7 @@ final class ConvKernel extends AbstractKernel {
                 conv.strides().h(), conv.strides().w(),
                 ph, pw,
                 1, 1,
-                0, 0, WEIGHT_FORMAT_OIHW);
+                0, dataFormat, WEIGHT_FORMAT_OIHW);
         Nd4j.exec(op.build());
     }
 }

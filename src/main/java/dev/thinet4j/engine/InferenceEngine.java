@@ -29,10 +29,24 @@ import java.util.Set;
  *
  * <p>The constructor converts every weight tensor once into ND4J arrays in the layout the native ops want
  * (one {@link OpKernel} per node); {@link #close()} releases them. A forward pass runs only the nodes the
- * requested tensors depend on, in topological order, and closes each intermediate array as soon as no
+ * requested tensors depend on, in topological order, and gives each intermediate array back as soon as no
  * later node reads it, so the memory held is about that of the live activations. Element-wise nodes
  * (BatchNorm, activations, Add) write into their input when nothing else reads it any more. The caller's
  * input array is never modified or closed.
+ *
+ * <p>Speed-ups that do not change what a pass computes (beyond float rounding):
+ * <ul>
+ *   <li>Convolutions run in NHWC layout, and the tensors between them stay in it: oneDNN's convolution
+ *       wants NHWC, and given NCHW it reorders input and output on every call. Element-wise ops, pooling,
+ *       global pooling, Add and channel Concat work on NHWC directly; other ops get an NCHW copy.
+ *       Returned arrays are always dense c-order NCHW.</li>
+ *   <li>A BatchNorm whose input is a convolution's output that nothing else reads (and that was not
+ *       requested) is folded into that convolution's weights at construction; the network is not changed
+ *       and {@link #kernel(String)} still returns the unfused kernels.</li>
+ *   <li>Intermediate buffers go back to the engine's {@link ActivationBuffers} and are reused by later passes
+ *       (fresh native memory above 32 MiB costs page faults on every pass). They never hold more than the
+ *       largest activation memory a pass needed at once; {@link #close()} frees them unless they are shared.</li>
+ * </ul>
  *
  * <p>Every array a forward method returns is a new array owned by the caller (close it, or leave it to the
  * garbage collector); none shares memory with another returned array or with the input. All arrays are
@@ -46,8 +60,13 @@ public final class InferenceEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(InferenceEngine.class);
 
     private final Network net;
-    private final Map<String, OpKernel> kernels;
+    private final Map<String, AbstractKernel> kernels;
+    /** Conv node name → the kernel of the conv with the BatchNorm that alone reads it folded in. */
+    private final Map<String, Fused> fused;
     private final Map<String, Integer> order;
+    private final ActivationBuffers activationBuffers;
+    private final boolean ownsBuffers;
+    private final Buffers buffers;
     private volatile boolean closed;
     /** Peak bytes of engine-owned activation storage during the last forward pass (for tests). */
     private volatile long lastPeakLiveBytes;
@@ -59,21 +78,63 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws UnsupportedOperationException naming the first node whose op has no kernel
      */
     public InferenceEngine(Network net) {
+        this(net, null);
+    }
+
+    /**
+     * Converts the network's weights; the engine keeps its activation buffers in {@code shared} (which the
+     * caller closes) instead of its own, so that engines run one after another reuse the same memory.
+     *
+     * @param net    the network; not modified
+     * @param shared buffers to share with other engines, or null for the engine's own
+     * @throws UnsupportedOperationException naming the first node whose op has no kernel
+     */
+    public InferenceEngine(Network net, ActivationBuffers shared) {
         this.net = net;
-        Map<String, OpKernel> ks = new LinkedHashMap<>();
+        this.ownsBuffers = shared == null;
+        this.activationBuffers = shared == null ? new ActivationBuffers() : shared;
+        this.buffers = activationBuffers.pool;
+        Map<String, AbstractKernel> ks = new LinkedHashMap<>();
+        Map<String, Fused> fs = new HashMap<>();
         Map<String, Integer> ord = new HashMap<>();
         try {
             for (Node n : net.nodes()) {
                 ord.put(n.name(), ord.size());
-                ks.put(n.name(), Kernels.create(n));
+                ks.put(n.name(), (AbstractKernel) Kernels.create(n));
+                Node bn = foldableBatchNorm(n);
+                if (bn != null) {
+                    fs.put(n.name(), new Fused(bn.name(),
+                            new ConvKernel(n, (dev.thinet4j.model.Op.Conv) n.op(), (dev.thinet4j.model.Op.BatchNorm) bn.op())));
+                }
             }
         } catch (RuntimeException e) {
             ks.values().forEach(OpKernel::close);
+            fs.values().forEach(f -> f.kernel.close());
             throw e;
         }
         this.kernels = Collections.unmodifiableMap(ks);
+        this.fused = Collections.unmodifiableMap(fs);
         this.order = Collections.unmodifiableMap(ord);
-        LOG.debug("engine for {}: {} kernels", net, ks.size());
+        LOG.debug("engine for {}: {} kernels, {} BatchNorm(s) folded into convolutions", net, ks.size(), fs.size());
+    }
+
+    /** A conv and the BatchNorm folded into it; the fused kernel writes the BatchNorm's output. */
+    private record Fused(String batchNorm, AbstractKernel kernel) {
+    }
+
+    /** The BatchNorm that is the only reader of conv {@code n}'s output, when that output is not a network output. */
+    private Node foldableBatchNorm(Node n) {
+        if (!(n.op() instanceof dev.thinet4j.model.Op.Conv) || net.outputs().contains(n.name())) {
+            return null;
+        }
+        List<Node> readers = net.consumers(n.name());
+        if (readers.size() != 1) {
+            return null;
+        }
+        Node r = readers.get(0);
+        boolean ok = r.op() instanceof dev.thinet4j.model.Op.BatchNorm && r.inputs().size() == 1
+                && r.inputs().get(0).equals(n.name());
+        return ok ? r : null;
     }
 
     /**
@@ -118,7 +179,96 @@ public final class InferenceEngine implements AutoCloseable {
         }
         checkInput(input);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return new Run(requested).execute(input);
+            return new Run(requested, Set.of(net.input().name())).execute(input);
+        }
+    }
+
+    /**
+     * Runs a forward pass and lends the requested tensors to {@code reader} without copying them, then takes
+     * them back. Cheaper than {@link #forward(INDArray, Collection)} for large activations that are read once
+     * (no copy, no fresh memory).
+     *
+     * <p>The arrays are valid only during the call and must not be modified, closed or kept. They have the
+     * logical NCHW shape but may have any strides: an activation between convolutions is an NCHW-shaped
+     * view of NHWC memory, so read it through its shape, strides and offset (or {@code dup('c')} it), never
+     * through {@code data()} in c-order.
+     *
+     * @param input   [N, C, H, W] batch; not modified
+     * @param tensors names to lend (duplicates are ignored)
+     * @param reader  reads the tensors, keyed by name, in the order first named
+     * @return what {@code reader} returns
+     * @throws IllegalArgumentException naming an unknown tensor, or the expected and actual input shapes
+     */
+    public <T> T withTensors(INDArray input, Collection<String> tensors,
+                             java.util.function.Function<Map<String, INDArray>, T> reader) {
+        ensureOpen();
+        checkInput(input);
+        return withTensors(Map.of(net.input().name(), input), tensors, reader);
+    }
+
+    /**
+     * As {@link #withTensors(INDArray, Collection, java.util.function.Function)}, but the pass starts from given
+     * tensors instead of (or besides) the network input: only the nodes between them and the requested tensors
+     * run. Use it to continue from activations kept earlier (see {@link ActivationBuffers#keep}).
+     *
+     * @param given   tensor name → its value for the batch (NCHW shape of that tensor, any strides, float32),
+     *                e.g. the network input or an intermediate activation; not modified. Every requested tensor
+     *                must be computable from these.
+     * @param tensors names to lend (duplicates are ignored)
+     * @param reader  reads the tensors, keyed by name, in the order first named
+     * @return what {@code reader} returns
+     * @throws IllegalArgumentException naming an unknown tensor, a tensor whose given shape is wrong, or a
+     *                                  requested tensor that needs a tensor that was not given
+     */
+    public <T> T withTensors(Map<String, INDArray> given, Collection<String> tensors,
+                             java.util.function.Function<Map<String, INDArray>, T> reader) {
+        ensureOpen();
+        Set<String> requested = new LinkedHashSet<>(tensors);
+        for (String t : requested) {
+            if (!t.equals(net.input().name()) && !kernels.containsKey(t)) {
+                throw new IllegalArgumentException("unknown tensor '" + t + "': network '" + net.name()
+                        + "' has no node of that name and its input is '" + net.input().name() + "'");
+            }
+        }
+        checkGiven(given);
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            Run run = new Run(requested, given.keySet());
+            Map<String, INDArray> lent = run.executeLent(given);
+            try {
+                return reader.apply(Collections.unmodifiableMap(lent));
+            } finally {
+                run.releaseAll();
+            }
+        }
+    }
+
+    private void checkGiven(Map<String, INDArray> given) {
+        if (given.isEmpty()) {
+            throw new IllegalArgumentException("no tensor given to start network '" + net.name() + "' from");
+        }
+        long batch = -1;
+        Map<String, int[]> shapes = null;
+        for (Map.Entry<String, INDArray> e : given.entrySet()) {
+            String t = e.getKey();
+            INDArray a = e.getValue();
+            if (t.equals(net.input().name())) {
+                checkInput(a);
+            } else if (!kernels.containsKey(t)) {
+                throw new IllegalArgumentException("unknown tensor '" + t + "' given to network '" + net.name() + "'");
+            } else {
+                if (shapes == null) {
+                    shapes = net.shapes(Math.toIntExact(a.size(0)));
+                }
+                if (!Arrays.equals(NdArrays.shapeOf(a), shapes.get(t)) || a.dataType() != DataType.FLOAT) {
+                    throw new IllegalArgumentException("tensor '" + t + "' of network '" + net.name() + "' must be float32 "
+                            + NdArrays.fmt(shapes.get(t)) + " but got " + a.dataType() + " " + NdArrays.fmt(a));
+                }
+            }
+            if (batch >= 0 && a.size(0) != batch) {
+                throw new IllegalArgumentException("given tensors of network '" + net.name()
+                        + "' have different batch sizes: " + batch + " and " + a.size(0) + " ('" + t + "')");
+            }
+            batch = a.size(0);
         }
     }
 
@@ -199,13 +349,27 @@ public final class InferenceEngine implements AutoCloseable {
         return out;
     }
 
-    /** Releases the converted weights. Further calls fail. */
+    /** Releases the converted weights and the engine's own activation buffers (not shared ones). Further calls fail. */
     @Override
     public void close() {
         if (!closed) {
             closed = true;
             kernels.values().forEach(OpKernel::close);
+            fused.values().forEach(f -> f.kernel.close());
+            if (ownsBuffers) {
+                activationBuffers.close();
+            }
         }
+    }
+
+    /**
+     * The buffers this engine keeps activations in: its own, or the ones given to the constructor. Pass them to
+     * the next engine to share them; do not close an engine's own buffers.
+     *
+     * @return the engine's activation buffers
+     */
+    public ActivationBuffers activationBuffers() {
+        return activationBuffers;
     }
 
     /** Peak bytes held by engine-owned activations during the last completed forward pass. */
@@ -249,11 +413,15 @@ public final class InferenceEngine implements AutoCloseable {
         }
     }
 
+    /** One step of a pass: a kernel (perhaps a fused one) writing the tensor {@code output}. */
+    private record Step(String output, AbstractKernel kernel, List<String> inputs) {
+    }
+
     /** One forward pass: the plan and the live tensors. */
     private final class Run {
         private final Set<String> requested;
-        private final List<Node> plan = new ArrayList<>();
-        /** Plan index of the last node reading each tensor; requested tensors live to the end. */
+        private final List<Step> plan = new ArrayList<>();
+        /** Plan index of the last step reading each tensor; requested tensors live to the end. */
         private final Map<String, Integer> lastUse = new HashMap<>();
         private final Map<String, INDArray> live = new HashMap<>();
         private final Map<String, Storage> storageOf = new HashMap<>();
@@ -261,23 +429,41 @@ public final class InferenceEngine implements AutoCloseable {
         private long liveBytes;
         private long peakBytes;
 
-        Run(Set<String> requested) {
+        Run(Set<String> requested, Set<String> given) {
             this.requested = requested;
             Set<String> needed = new HashSet<>();
             List<String> stack = new ArrayList<>(requested);
             while (!stack.isEmpty()) {
                 String t = stack.remove(stack.size() - 1);
-                if (needed.add(t) && kernels.containsKey(t)) {
+                if (!needed.add(t) || given.contains(t)) {
+                    continue;
+                }
+                if (kernels.containsKey(t)) {
                     stack.addAll(net.node(t).inputs());
+                } else {
+                    throw new IllegalArgumentException("the requested tensors of network '" + net.name() + "' need '"
+                            + t + "', which was not given (given: " + given + ")");
                 }
             }
+            needed.removeAll(given);
+            Set<String> skipped = new HashSet<>();
             for (Node n : net.nodes()) {
-                if (needed.contains(n.name())) {
-                    for (String in : n.inputs()) {
-                        lastUse.put(in, plan.size());
-                    }
-                    plan.add(n);
+                if (!needed.contains(n.name()) || skipped.contains(n.name())) {
+                    continue;
                 }
+                Fused f = fused.get(n.name());
+                Step step;
+                if (f != null && !requested.contains(n.name())) {
+                    // the conv's only reader is the BatchNorm, so the conv is needed only for it
+                    step = new Step(f.batchNorm, f.kernel, n.inputs());
+                    skipped.add(f.batchNorm);
+                } else {
+                    step = new Step(n.name(), kernels.get(n.name()), n.inputs());
+                }
+                for (String in : step.inputs) {
+                    lastUse.put(in, plan.size());
+                }
+                plan.add(step);
             }
             for (String t : requested) {
                 lastUse.put(t, Integer.MAX_VALUE);
@@ -288,20 +474,11 @@ public final class InferenceEngine implements AutoCloseable {
             long t0 = System.nanoTime();
             boolean success = false;
             try {
-                String inName = net.input().name();
-                if (input.dataType() == DataType.FLOAT) {
-                    register(inName, input, true);
-                } else {
-                    register(inName, input.castTo(DataType.FLOAT), false);
-                }
-                for (int i = 0; i < plan.size(); i++) {
-                    step(i, plan.get(i));
-                }
+                run(input);
                 Map<String, INDArray> result = collect();
                 success = true;
-                lastPeakLiveBytes = peakBytes;
                 if (LOG.isDebugEnabled()) {
-                    LOG.debug("forward {} batch {}: {} of {} nodes for {} in {} ms, peak activations {} KiB",
+                    LOG.debug("forward {} batch {}: {} steps of {} nodes for {} in {} ms, peak activations {} KiB",
                             net.name(), input.size(0), plan.size(), net.nodes().size(), requested,
                             (System.nanoTime() - t0) / 1_000_000, peakBytes / 1024);
                 }
@@ -313,31 +490,90 @@ public final class InferenceEngine implements AutoCloseable {
             }
         }
 
-        private void step(int i, Node node) {
-            List<INDArray> ins = new ArrayList<>(node.inputs().size());
-            for (String in : node.inputs()) {
-                ins.add(live.get(in));
+        /** Runs the plan and returns the requested tensors as they are; the caller must call {@link #releaseAll()}. */
+        Map<String, INDArray> executeLent(Map<String, INDArray> given) {
+            boolean success = false;
+            try {
+                for (Map.Entry<String, INDArray> e : given.entrySet()) {
+                    INDArray a = e.getValue();
+                    if (a.dataType() == DataType.FLOAT) {
+                        register(e.getKey(), a, true, null);
+                    } else {
+                        register(e.getKey(), a.castTo(DataType.FLOAT), false, null);
+                    }
+                }
+                runPlan();
+                Map<String, INDArray> result = new LinkedHashMap<>();
+                for (String t : requested) {
+                    result.put(t, live.get(t));
+                }
+                success = true;
+                return result;
+            } finally {
+                if (!success) {
+                    releaseAll();
+                }
             }
-            String first = node.inputs().get(0);
+        }
+
+        private void run(INDArray input) {
+            String inName = net.input().name();
+            if (input.dataType() == DataType.FLOAT) {
+                register(inName, input, true, null);
+            } else {
+                register(inName, input.castTo(DataType.FLOAT), false, null);
+            }
+            runPlan();
+        }
+
+        private void runPlan() {
+            for (int i = 0; i < plan.size(); i++) {
+                step(i, plan.get(i));
+            }
+            lastPeakLiveBytes = peakBytes;
+        }
+
+        private void step(int i, Step step) {
+            List<INDArray> ins = new ArrayList<>(step.inputs.size());
+            List<INDArray> scratch = new ArrayList<>(0);
+            boolean converted0 = false;
+            for (int k = 0; k < step.inputs.size(); k++) {
+                INDArray a = live.get(step.inputs.get(k));
+                if (!step.kernel.acceptsNhwc() && NdArrays.isNhwc(a)) {
+                    a = NdArrays.toDenseC(a, buffers);
+                    scratch.add(a);
+                    converted0 |= k == 0;
+                }
+                ins.add(a);
+            }
+            String first = step.inputs.get(0);
             Storage firstStorage = storageOf.get(first);
-            boolean overwrite = lastUse.get(first) == i
-                    && Collections.frequency(node.inputs(), first) == 1
+            boolean overwrite = converted0 || (lastUse.get(first) == i
+                    && Collections.frequency(step.inputs, first) == 1
                     && !firstStorage.callerOwned
-                    && firstStorage.live == 1;
-            INDArray out = kernels.get(node.name()).apply(ins, overwrite);
-            register(node.name(), out, false);
-            for (String in : new LinkedHashSet<>(node.inputs())) {
+                    && firstStorage.live == 1);
+            INDArray out = step.kernel.run(ins, overwrite, buffers);
+            INDArray owner = null;
+            for (INDArray c : scratch) {
+                if (NdArrays.sameStorage(c, out)) {
+                    owner = c;
+                } else {
+                    buffers.recycle(c);
+                }
+            }
+            register(step.output, out, false, owner);
+            for (String in : new LinkedHashSet<>(step.inputs)) {
                 if (lastUse.get(in) == i) {
                     release(in);
                 }
             }
         }
 
-        private void register(String name, INDArray array, boolean callerOwned) {
+        private void register(String name, INDArray array, boolean callerOwned, INDArray owner) {
             DataBuffer key = NdArrays.storage(array);
             Storage st = byBuffer.get(key);
             if (st == null) {
-                st = new Storage(array, callerOwned);
+                st = new Storage(owner != null ? owner : array, callerOwned);
                 byBuffer.put(key, st);
                 liveBytes += st.bytes;
                 peakBytes = Math.max(peakBytes, liveBytes);
@@ -359,20 +595,25 @@ public final class InferenceEngine implements AutoCloseable {
             byBuffer.remove(NdArrays.storage(st.owner));
             if (!st.callerOwned) {
                 liveBytes -= st.bytes;
-                NdArrays.closeQuietly(st.owner);
+                buffers.recycle(st.owner);
             }
         }
 
-        /** Hands out the requested arrays (copying where memory is shared) and frees everything else. */
+        /**
+         * Hands out the requested arrays (copying where memory is shared or the layout is not dense c-order
+         * NCHW) and gives everything else back to the pool.
+         */
         private Map<String, INDArray> collect() {
             Map<String, INDArray> result = new LinkedHashMap<>();
             Set<Storage> handedOut = Collections.newSetFromMap(new IdentityHashMap<>());
             for (String t : requested) {
                 INDArray a = live.get(t);
                 Storage st = storageOf.get(t);
-                boolean giveAsIs = !st.callerOwned && a == st.owner && !handedOut.contains(st);
+                boolean giveAsIs = !st.callerOwned && a == st.owner && !handedOut.contains(st)
+                        && NdArrays.isDenseC(a) && a.offset() == 0 && !a.isView();
                 if (giveAsIs) {
                     handedOut.add(st);
+                    buffers.forget(a);
                     result.put(t, a);
                 } else {
                     result.put(t, a.dup('c'));
@@ -389,7 +630,7 @@ public final class InferenceEngine implements AutoCloseable {
             return result;
         }
 
-        private void releaseAll() {
+        void releaseAll() {
             for (Storage st : new ArrayList<>(byBuffer.values())) {
                 drop(st);
             }

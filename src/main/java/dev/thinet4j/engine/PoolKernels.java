@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code avgpool2d} extraParam0 = 1 divides by kH·kW, 0 by the number of non-padded positions
  * (checked by experiment); padded positions never win a max.
  *
- * <p>Symmetric padding without ceil mode runs the native op with its own padding. Otherwise
+ * <p>Symmetric padding without ceil mode runs the native op with its own padding, in NHWC data format
+ * when the input is an NHWC view (see {@link NdArrays#isNhwc}; the output is one too). Otherwise
  * (asymmetric pads, ceil mode) the input is padded explicitly at the start by the declared pads and at the
  * end by exactly what the last window reaches, e_end = max(0, (out − 1)·s + d·(k − 1) + 1 − pad_begin − n),
  * and the native op runs unpadded: for max pooling the fill is −∞; for average pooling the fill is 0, the op
@@ -38,9 +39,25 @@ final class PoolKernels {
     }
 
     private static void pool(String opName, INDArray x, INDArray y, Hw k, Hw s, int ph, int pw, Hw d, int extra) {
+        pool(opName, x, y, k, s, ph, pw, d, extra, 0);
+    }
+
+    private static void pool(String opName, INDArray x, INDArray y, Hw k, Hw s, int ph, int pw, Hw d, int extra,
+                             int dataFormat) {
         Nd4j.exec(DynamicCustomOp.builder(opName).addInputs(x).addOutputs(y)
-                .addIntegerArguments(k.h(), k.w(), s.h(), s.w(), ph, pw, d.h(), d.w(), 0, extra, 0)
+                .addIntegerArguments(k.h(), k.w(), s.h(), s.w(), ph, pw, d.h(), d.w(), 0, extra, dataFormat)
                 .build());
+    }
+
+    /**
+     * The symmetric, floor-mode, undilated pooling of an NHWC view in NHWC data format (1): the output is the
+     * NCHW-shaped view of a new [N, H_out, W_out, C] array.
+     */
+    private static INDArray poolNhwc(String opName, INDArray x, int[] out, Hw k, Hw s, Padding p, int extra,
+                                     Buffers alloc) {
+        INDArray yb = alloc.allocate(out[0], out[2], out[3], out[1]);
+        pool(opName, NdArrays.nhwcBase(x), yb, k, s, p.top(), p.left(), Hw.of(1), extra, 1);
+        return NdArrays.nchwView(yb);
     }
 
     /** ONNX MaxPool. */
@@ -53,23 +70,45 @@ final class PoolKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             INDArray x = in.get(0);
             int[] xs = shapes.get(0);
             Padding p = op.pads();
             boolean dilated = op.dilations().h() > 1 || op.dilations().w() > 1;
             if (p.isSymmetric() && !op.ceilMode() && !dilated) {
-                INDArray y = NdArrays.uninitialized(out);
+                if (NdArrays.isNhwc(x)) {
+                    return poolNhwc("maxpool2d", x, out, op.kernel(), op.strides(), p, 0, alloc);
+                }
+                INDArray y = alloc.allocate(out);
                 pool("maxpool2d", x, y, op.kernel(), op.strides(), p.top(), p.left(), Hw.of(1), 0);
                 return y;
             }
+            if (NdArrays.isNhwc(x)) {
+                INDArray dense = NdArrays.toDenseC(x, alloc);
+                try {
+                    return general(dense, xs, out, alloc);
+                } finally {
+                    alloc.recycle(dense);
+                }
+            }
+            return general(x, xs, out, alloc);
+        }
+
+        private INDArray general(INDArray x, int[] xs, int[] out, Buffers alloc) {
+            Padding p = op.pads();
+            boolean dilated = op.dilations().h() > 1 || op.dilations().w() > 1;
             int bottom = endPad(xs[2], op.kernel().h(), op.strides().h(), op.dilations().h(), p.top(), out[2]);
             int right = endPad(xs[3], op.kernel().w(), op.strides().w(), op.dilations().w(), p.left(), out[3]);
             try (INDArray padded = NdArrays.padSpatial(x, p.top(), p.left(), bottom, right, Double.NEGATIVE_INFINITY)) {
                 if (dilated) {
                     return dilatedMax(padded, out);
                 }
-                INDArray y = NdArrays.uninitialized(out);
+                INDArray y = alloc.allocate(out);
                 pool("maxpool2d", padded, y, op.kernel(), op.strides(), 0, 0, Hw.of(1), 0);
                 return y;
             }
@@ -116,13 +155,29 @@ final class PoolKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             INDArray x = in.get(0);
             int[] xs = shapes.get(0);
             Padding p = op.pads();
             Hw k = op.kernel();
             Hw one = Hw.of(1);
-            INDArray y = NdArrays.uninitialized(out);
+            if (p.isSymmetric() && !op.ceilMode() && NdArrays.isNhwc(x)) {
+                return poolNhwc("avgpool2d", x, out, k, op.strides(), p, op.countIncludePad() ? 1 : 0, alloc);
+            }
+            if (NdArrays.isNhwc(x)) {
+                INDArray dense = NdArrays.toDenseC(x, alloc);
+                try {
+                    return compute(List.of(dense), shapes, out, false, alloc);
+                } finally {
+                    alloc.recycle(dense);
+                }
+            }
+            INDArray y = alloc.allocate(out);
             if (p.isSymmetric() && !op.ceilMode()) {
                 pool("avgpool2d", x, y, k, op.strides(), p.top(), p.left(), one, op.countIncludePad() ? 1 : 0);
                 return y;

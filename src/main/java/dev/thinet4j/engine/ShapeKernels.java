@@ -30,7 +30,7 @@ final class ShapeKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             INDArray y = in.get(0).mmul(weightT);
             if (bias != null) {
                 y.addiRowVector(bias);
@@ -53,7 +53,7 @@ final class ShapeKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             INDArray x = in.get(0);
             int rank = x.rank();
             int ax = axis < 0 ? axis + rank : axis;
@@ -86,12 +86,16 @@ final class ShapeKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             return in.get(0).reshape('c', out[0], out[1]);
         }
     }
 
-    /** {@code Nd4j.concat} along the (non-batch) axis; one input is returned as is. */
+    /**
+     * {@code Nd4j.concat} along the (non-batch) axis; one input is returned as is. Channel concatenation of
+     * NHWC views concatenates their [N, H, W, C] arrays along the last axis and returns an NHWC view; other
+     * NHWC inputs are copied to dense NCHW arrays first.
+     */
     static final class Concat extends AbstractKernel {
         private final int axis;
 
@@ -101,24 +105,66 @@ final class ShapeKernels {
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             if (in.size() == 1) {
                 return in.get(0);
             }
             int ax = axis < 0 ? axis + out.length : axis;
-            return Nd4j.concat(ax, in.toArray(new INDArray[0]));
+            boolean allNhwc = ax == 1;
+            for (INDArray a : in) {
+                allNhwc &= NdArrays.isNhwc(a);
+            }
+            if (allNhwc) {
+                INDArray[] bases = new INDArray[in.size()];
+                for (int i = 0; i < bases.length; i++) {
+                    bases[i] = NdArrays.nhwcBase(in.get(i));
+                }
+                return NdArrays.nchwView(Nd4j.concat(3, bases));
+            }
+            List<INDArray> scratch = new java.util.ArrayList<>();
+            INDArray[] xs = new INDArray[in.size()];
+            for (int i = 0; i < xs.length; i++) {
+                INDArray a = in.get(i);
+                if (NdArrays.isNhwc(a)) {
+                    a = NdArrays.toDenseC(a, alloc);
+                    scratch.add(a);
+                }
+                xs[i] = a;
+            }
+            try {
+                return Nd4j.concat(ax, xs);
+            } finally {
+                scratch.forEach(alloc::recycle);
+            }
         }
     }
 
-    /** Mean over axes 2 and 3 with kept dimensions: [N, C, H, W] → [N, C, 1, 1]. */
+    /**
+     * Mean over axes 2 and 3 with kept dimensions: [N, C, H, W] → [N, C, 1, 1]; for an NHWC view, the mean
+     * over axes 1 and 2 of its [N, H, W, C] array.
+     */
     static final class GlobalAvgPool extends AbstractKernel {
         GlobalAvgPool(Node node) {
             super(node);
         }
 
         @Override
-        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace) {
-            return in.get(0).mean(true, 2, 3);
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            INDArray x = in.get(0);
+            if (NdArrays.isNhwc(x)) {
+                return NdArrays.nhwcBase(x).mean(1, 2).reshape('c', out[0], out[1], 1, 1);
+            }
+            return x.mean(true, 2, 3);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.thinet4j.pruner;
 
 import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
+import dev.thinet4j.engine.ActivationBuffers;
 import dev.thinet4j.engine.InferenceEngine;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
@@ -15,6 +16,7 @@ import dev.thinet4j.reconstruction.Reconstruction;
 import dev.thinet4j.reconstruction.ScaleReconstruction;
 import dev.thinet4j.report.LayerReport;
 import dev.thinet4j.report.PruningReport;
+import dev.thinet4j.sampling.ActivationCache;
 import dev.thinet4j.sampling.GroupSampler;
 import dev.thinet4j.sampling.GroupStatistics;
 import dev.thinet4j.sampling.SamplingConfig;
@@ -81,30 +83,21 @@ public final class ThiNetPruner {
      *                                  layer of the plan cannot be pruned (with the reason)
      */
     public PruningResult prune(Network net, PruningPolicy policy, ImageSource calibration) {
-        var in = net.input();
-        if (calibration.channels() != in.channels() || calibration.height() != in.height()
-                || calibration.width() != in.width()) {
-            throw new IllegalArgumentException("calibration images are " + calibration.channels() + "x"
-                    + calibration.height() + "x" + calibration.width() + " but model input '" + in.name()
-                    + "' expects " + in.channels() + "x" + in.height() + "x" + in.width());
-        }
+        checkInput(net, calibration);
         List<LayerPlan> plan = policy.plan(net);
         ModelSize original = ModelSize.of(net);
-        Map<String, String> provenance = new LinkedHashMap<>();
-        provenance.put("thinet4j", PruningReport.libraryVersion());
-        provenance.put("model", net.name());
-        provenance.put("policy", policy.name());
-        provenance.putAll(config.asMap());
+        Map<String, String> provenance = provenance(net, policy.name());
 
         ImageSource images = calibrationSubset(calibration);
         List<LayerReport> layers = new ArrayList<>();
         Network current = net;
-        try (InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net) : null) {
+        try (ActivationCache cache = new ActivationCache(activationCacheBytes());
+             InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net, cache.buffers()) : null) {
             for (int k = 0; k < plan.size(); k++) {
                 LayerPlan step = plan.get(k);
                 listener.layerStarted(k + 1, plan.size(), step.layer());
                 long t0 = System.nanoTime();
-                StepResult r = pruneLayer(current, step, images, reference);
+                StepResult r = pruneLayer(current, step, images, reference, cache);
                 current = fineTuner.afterLayer(r.network, k + 1, plan.size());
                 LayerReport report = r.report((System.nanoTime() - t0) / 1e9);
                 layers.add(report);
@@ -118,6 +111,77 @@ public final class ThiNetPruner {
         PruningReport report = new PruningReport(provenance, layers, original.totalParams(), after.totalParams(),
                 original.totalMacs(), after.totalMacs());
         return new PruningResult(current, report);
+    }
+
+    /**
+     * Prunes the single layer {@code layer} of {@code net} at each of several ratios from <em>one</em> sampling
+     * pass. For every ratio r the result is the one {@link #prune} gives for a plan holding only
+     * {@code (layer, r)} — same calibration images, same sampled rows (the seeds depend on the layer, not on the
+     * ratio), same selection, reconstruction and fine-tuning hooks — but the calibration images go through the
+     * network once instead of once per ratio: the group statistics (Gram matrix of the contributions, full normal
+     * equations, APoZ) do not depend on the ratio, and each selection and least-squares refit reads only them.
+     * The progress listener is not called.
+     *
+     * @param net         the trained network. Not modified.
+     * @param layer       a prunable conv of {@code net}
+     * @param ratios      pruning ratios, each in [0, 1); a ratio removing no channel returns {@code net} unchanged
+     * @param calibration images for sampling, drawn as in {@link #prune}
+     * @return one result per ratio, in the order given
+     * @throws IllegalArgumentException as {@link #prune}, or for a ratio outside [0, 1)
+     */
+    public List<PruningResult> pruneLayerAtRatios(Network net, String layer, double[] ratios, ImageSource calibration) {
+        checkInput(net, calibration);
+        List<LayerPlan> steps = new ArrayList<>();
+        for (double r : ratios) {
+            steps.add(new LayerPlan(layer, r));
+        }
+        ChannelGroup group = new DependencyGraph(net).groupOf(layer);
+        ModelSize original = ModelSize.of(net);
+        ImageSource images = null;
+        Sampled sampled = null;
+        List<PruningResult> out = new ArrayList<>();
+        try (InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net) : null) {
+            for (LayerPlan step : steps) {
+                long t0 = System.nanoTime();
+                int remove = Selection.numToRemove(group.channels(), step.ratio());
+                StepResult r;
+                if (remove == 0) {
+                    r = unchanged(net, step, group);
+                } else {
+                    if (sampled == null) {
+                        images = calibrationSubset(calibration);
+                        sampled = sample(net, step, group, images, reference, null);
+                    }
+                    r = applyStep(net, step, group, sampled, remove);
+                }
+                Network tuned = fineTuner.atEnd(fineTuner.afterLayer(r.network, 1, 1));
+                ModelSize after = ModelSize.of(tuned);
+                Map<String, String> provenance = provenance(net, "layer:" + layer + "@" + step.ratio());
+                out.add(new PruningResult(tuned, new PruningReport(provenance,
+                        List.of(r.report((System.nanoTime() - t0) / 1e9)), original.totalParams(),
+                        after.totalParams(), original.totalMacs(), after.totalMacs())));
+            }
+        }
+        return out;
+    }
+
+    private static void checkInput(Network net, ImageSource calibration) {
+        var in = net.input();
+        if (calibration.channels() != in.channels() || calibration.height() != in.height()
+                || calibration.width() != in.width()) {
+            throw new IllegalArgumentException("calibration images are " + calibration.channels() + "x"
+                    + calibration.height() + "x" + calibration.width() + " but model input '" + in.name()
+                    + "' expects " + in.channels() + "x" + in.height() + "x" + in.width());
+        }
+    }
+
+    private Map<String, String> provenance(Network net, String policyName) {
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("thinet4j", PruningReport.libraryVersion());
+        provenance.put("model", net.name());
+        provenance.put("policy", policyName);
+        provenance.putAll(config.asMap());
+        return provenance;
     }
 
     private ImageSource calibrationSubset(ImageSource calibration) {
@@ -140,14 +204,41 @@ public final class ThiNetPruner {
     }
 
     /** Prunes one layer of {@code net}. */
-    private StepResult pruneLayer(Network net, LayerPlan step, ImageSource images, InferenceEngine reference) {
+    private StepResult pruneLayer(Network net, LayerPlan step, ImageSource images, InferenceEngine reference,
+                                  ActivationCache cache) {
         ChannelGroup group = new DependencyGraph(net).groupOf(step.layer());
-        ModelSize before = ModelSize.of(net);
         int remove = Selection.numToRemove(group.channels(), step.ratio());
         if (remove == 0) {
-            int[] all = java.util.stream.IntStream.range(0, group.channels()).toArray();
-            return new StepResult(net, step.layer(), group, before, before, 0, Double.NaN, Double.NaN, all);
+            return unchanged(net, step, group);
         }
+        return applyStep(net, step, group, sample(net, step, group, images, reference, cache), remove);
+    }
+
+    private static StepResult unchanged(Network net, LayerPlan step, ChannelGroup group) {
+        ModelSize before = ModelSize.of(net);
+        int[] all = java.util.stream.IntStream.range(0, group.channels()).toArray();
+        return new StepResult(net, step.layer(), group, before, before, 0, Double.NaN, Double.NaN, all);
+    }
+
+    /** The group statistics of one layer (null when nothing needs sampling) and the reconstruction to use. */
+    private record Sampled(GroupStatistics stats, Reconstruction recon) {
+    }
+
+    /**
+     * Most bytes of activations a {@link #prune} run keeps from one layer's sampling pass to the next (see
+     * {@link ActivationCache}): system property {@code thinet4j.activationCacheMiB}, default 768 MiB; 0 turns
+     * the reuse off.
+     */
+    static long activationCacheBytes() {
+        return Math.max(0, Long.getLong("thinet4j.activationCacheMiB", 768L)) << 20;
+    }
+
+    /**
+     * The group's statistics; the sampling engine shares the run's activation buffers (the cache's, else the
+     * reference engine's) so that successive layers reuse native memory.
+     */
+    private Sampled sample(Network net, LayerPlan step, ChannelGroup group, ImageSource images,
+                           InferenceEngine reference, ActivationCache cache) {
         GroupStatistics stats = null;
         Reconstruction recon = config.reconstruction();
         if (recon == Reconstruction.FULL && !GroupSampler.canSampleFull(net, group)) {
@@ -158,10 +249,20 @@ public final class ThiNetPruner {
         if (needsSampling()) {
             SamplingConfig sc = new SamplingConfig(config.pointsPerImage(), config.seed() + 7919L * net.indexOf(step.layer()),
                     recon == Reconstruction.FULL, config.batchSize());
-            try (InferenceEngine engine = new InferenceEngine(net)) {
-                stats = new GroupSampler(sc).sample(engine, group, images, reference);
+            ActivationBuffers buffers = cache != null ? cache.buffers()
+                    : reference != null ? reference.activationBuffers() : null;
+            try (InferenceEngine engine = new InferenceEngine(net, buffers)) {
+                stats = new GroupSampler(sc).sample(engine, group, images, reference, cache);
             }
         }
+        return new Sampled(stats, recon);
+    }
+
+    /** Selects, reconstructs and thins one layer from its group statistics. */
+    private StepResult applyStep(Network net, LayerPlan step, ChannelGroup group, Sampled sampled, int remove) {
+        ModelSize before = ModelSize.of(net);
+        GroupStatistics stats = sampled.stats();
+        Reconstruction recon = sampled.recon();
         Selection sel = config.criterion().create().select(context(net, group, stats), remove);
         int[] kept = sel.kept();
 

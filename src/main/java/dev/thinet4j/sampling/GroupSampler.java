@@ -15,6 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -38,6 +39,15 @@ import java.util.SplittableRandom;
  * <p>With a reference network (the unpruned original), targets come from it instead: the same
  * (image, location, channel) evaluated with the original consumer weights on the original input, so
  * errors do not accumulate from layer to layer.
+ *
+ * <p>Work per batch of b images, m = b·points rows, group width C, consumer input C_in·k_h·k_w = n:
+ * the activations are read where the engine keeps them ({@link InferenceEngine#withTensors}, no copy);
+ * each row's patch (n values) is gathered once; the contributions x̂ (m·C·k_h·k_w multiply-adds, plain
+ * loops in float64 — small next to the Gram matrix) go to {@link NormalEquations#accumulate(INDArray, INDArray)}
+ * as one [m, C] matrix, whose Gram matrix is one blocked BLAS product (m·C² multiply-adds); for full
+ * reconstruction the patches form one [m, n] float32 matrix, the targets are one product with the consumer
+ * weights ([m, n]·[n, C_out]) and its normal equations one more blocked product (m·n²). Every random draw
+ * depends only on the seed, the image's index and the consumer, so results do not depend on the batch size.
  */
 public final class GroupSampler {
     private static final Logger LOG = LoggerFactory.getLogger(GroupSampler.class);
@@ -74,6 +84,24 @@ public final class GroupSampler {
      */
     public GroupStatistics sample(InferenceEngine engine, ChannelGroup group, ImageSource images,
                                   InferenceEngine reference) {
+        return sample(engine, group, images, reference, null);
+    }
+
+    /**
+     * Samples one group, starting the forward passes from activations kept by earlier calls where the cache has
+     * usable ones, and keeping activations for later calls (see {@link ActivationCache}). The statistics are
+     * the same as without a cache (the passes compute the same values).
+     *
+     * @param engine    the current network's engine, best built on {@code cache.buffers()}. Not modified.
+     * @param group     the channels, from the current network's dependency graph
+     * @param images    calibration images (every image is used, in order); the same source on every call
+     * @param reference the original network's engine for targets, or null to take targets from {@code engine}
+     * @param cache     activations kept across calls of one pruning run, or null
+     * @return the group's statistics, as {@link #sample(InferenceEngine, ChannelGroup, ImageSource, InferenceEngine)}
+     * @throws IllegalArgumentException as {@link #sample(InferenceEngine, ChannelGroup, ImageSource, InferenceEngine)}
+     */
+    public GroupStatistics sample(InferenceEngine engine, ChannelGroup group, ImageSource images,
+                                  InferenceEngine reference, ActivationCache cache) {
         Network net = engine.network();
         Map<String, int[]> shapes = net.shapes(1);
         List<Consumer> consumers = new ArrayList<>();
@@ -87,14 +115,23 @@ public final class GroupSampler {
         }
         Map<String, Node> refNodes = new HashMap<>();
         if (reference != null) {
+            Map<String, int[]> refShapes = reference.network().shapes(1);
             for (Consumer c : consumers) {
                 Node r = reference.network().findNode(c.node.name()).orElseThrow(() -> new IllegalArgumentException(
                         "reference network has no node '" + c.node.name() + "'"));
-                int[] rs = reference.network().shapes(1).get(r.input());
+                int[] rs = refShapes.get(r.input());
                 if (!java.util.Arrays.equals(rs, c.inputShape) || !sameWeightShape(r.op(), c.node.op())) {
-                    throw new IllegalArgumentException("consumer '" + c.node.name() + "' reads " + Shapes.format(c.inputShape)
-                            + " in the current network but " + Shapes.format(rs)
-                            + " in the reference network; targets from the original network need the same input width");
+                    // e.g. a residual block's conv whose output filters were cut in another group before: the
+                    // original network's outputs no longer correspond one to one, so this group's targets come
+                    // from the current network (as with targets = current)
+                    LOG.warn("group {}: consumer '{}' has input {} and weights {} in the current network but input {} "
+                                    + "and weights {} in the original one; taking this group's reconstruction targets "
+                                    + "from the current network", group.describe(), c.node.name(),
+                            Shapes.format(c.inputShape), weightShape(c.node.op()), Shapes.format(rs),
+                            weightShape(r.op()));
+                    refNodes.clear();
+                    reference = null;
+                    break;
                 }
                 refNodes.put(c.node.name(), r);
             }
@@ -113,45 +150,79 @@ public final class GroupSampler {
             }
         }
         long[] zeros = new long[groupChannels];
-        long zeroDenominator = 0;
+        long[] zeroDenominator = {0};
         Set<String> taps = new LinkedHashSet<>();
         consumers.forEach(c -> taps.add(c.tensor));
+        Map<String, INDArray> weights = new HashMap<>();
         long seen = 0;
-        for (Batch batch : images.batches(config.batchSize())) {
-            Map<String, INDArray> acts;
-            Map<String, INDArray> refActs = null;
-            try (INDArray x = batch.toINDArray()) {
-                acts = engine.forward(x, taps);
-                if (reference != null) {
-                    refActs = reference.forward(x, taps);
+        if (reference != null && reference.network() == net) {
+            // the reference is the network sampled (e.g. the first layer of a run): its pass would repeat ours
+            reference = null;
+        }
+        long start = System.nanoTime();
+        long fresh0 = engine.activationBuffers().freshBytes();
+        long[] work = {0};
+        Set<String> changing = new LinkedHashSet<>(group.producers());
+        group.members().forEach(m -> changing.add(m.node()));
+        ActivationCache.Use cur = cache == null ? null
+                : cache.plan(false, net, taps, changing, images.size(), config.batchSize());
+        ActivationCache.Use ref = cache == null || reference == null ? null
+                : cache.plan(true, reference.network(), taps, changing, images.size(), config.batchSize());
+        boolean done = false;
+        try {
+            int index = 0;
+            for (Batch batch : images.batches(config.batchSize())) {
+                int bi = index++;
+                try (INDArray x = batch.toINDArray()) {
+                    // the reference pass first, reduced to what the rows need, so the two passes' activations are
+                    // never in memory together
+                    Map<String, Reference> refRows = reference == null ? null
+                            : reference.withTensors(given(reference, ref, bi, batch, x), request(taps, ref), refActs -> {
+                                keep(ref, refActs, batch);
+                                long t0 = System.nanoTime();
+                                Map<String, Reference> r = referenceRows(consumers, refActs, refNodes, batch, groupChannels,
+                                        full);
+                                work[0] += System.nanoTime() - t0;
+                                return r;
+                            });
+                    engine.withTensors(given(engine, cur, bi, batch, x), request(taps, cur), acts -> {
+                        keep(cur, acts, batch);
+                        long t0 = System.nanoTime();
+                        sampleBatch(consumers, acts, refRows, batch, contributions, full, weights, zeros,
+                                zeroDenominator);
+                        work[0] += System.nanoTime() - t0;
+                        return null;
+                    });
                 }
+                seen += batch.n();
+                LOG.debug("sampled {} images for group {}", seen, group.describe());
             }
-            try {
-                for (int ci = 0; ci < consumers.size(); ci++) {
-                    Consumer c = consumers.get(ci);
-                    float[] in = floats(acts.get(c.tensor));
-                    float[] refIn = refActs == null ? null : floats(refActs.get(c.tensor));
-                    Node refNode = refNodes.get(c.node.name());
-                    if (ci == 0) {
-                        zeroDenominator += countZeros(in, c, batch.n(), zeros);
+            done = true;
+        } finally {
+            weights.values().forEach(INDArray::close);
+            for (ActivationCache.Use use : new ActivationCache.Use[]{cur, ref}) {
+                if (use != null) {
+                    if (done) {
+                        use.finish(use.reference ? reference.network() : net, config.batchSize());
+                    } else {
+                        use.abandon();
                     }
-                    sampleConsumer(c, ci, in, refIn, refNode, batch, contributions, full.get(c.node.name()));
-                }
-            } finally {
-                acts.values().forEach(INDArray::close);
-                if (refActs != null) {
-                    refActs.values().forEach(INDArray::close);
                 }
             }
-            seen += batch.n();
-            LOG.debug("sampled {} images for group {}", seen, group.describe());
         }
         if (seen == 0) {
             throw new IllegalArgumentException("no calibration images to sample group " + group.describe());
         }
+        if (LOG.isDebugEnabled()) {
+            double total = (System.nanoTime() - start) / 1e9;
+            LOG.debug("sampled group {}: {} images in {} s ({} s forward passes, {} s gathering and normal equations;"
+                            + " {} MiB of fresh activation memory)", group.describe(), seen, String.format("%.2f", total),
+                    String.format("%.2f", total - work[0] / 1e9), String.format("%.2f", work[0] / 1e9),
+                    (engine.activationBuffers().freshBytes() - fresh0) >> 20);
+        }
         double[] apoz = new double[groupChannels];
         for (int j = 0; j < groupChannels; j++) {
-            apoz[j] = zeroDenominator == 0 ? 0 : (double) zeros[j] / zeroDenominator;
+            apoz[j] = zeroDenominator[0] == 0 ? 0 : (double) zeros[j] / zeroDenominator[0];
         }
         return new GroupStatistics(contributions, full, apoz, seen);
     }
@@ -173,6 +244,16 @@ public final class GroupSampler {
             }
         }
         return true;
+    }
+
+    private static String weightShape(Op op) {
+        if (op instanceof Op.Conv c) {
+            return Shapes.format(c.weight().shape());
+        }
+        if (op instanceof Op.Linear l) {
+            return Shapes.format(l.weight().shape());
+        }
+        return op.getClass().getSimpleName();
     }
 
     private static boolean sameWeightShape(Op a, Op b) {
@@ -199,34 +280,199 @@ public final class GroupSampler {
         return ((Op.Linear) c.node.op()).outFeatures();
     }
 
-    private static float[] floats(INDArray a) {
-        INDArray f = a.dataType() == DataType.FLOAT && a.ordering() == 'c' && !a.isView() ? a : a.castTo(DataType.FLOAT).dup('c');
-        float[] out = f.data().asFloat();
-        if (f != a) {
-            f.close();
+    /** Where a pass starts: the kept activation for this batch when the cache has one, else the images. */
+    private static Map<String, INDArray> given(InferenceEngine engine, ActivationCache.Use use, int index, Batch batch,
+                                               INDArray x) {
+        INDArray kept = use == null ? null : use.startFor(index, batch.offset(), batch.n());
+        return kept != null ? Map.of(use.start.tensor(), kept) : Map.of(engine.network().input().name(), x);
+    }
+
+    private static Set<String> request(Set<String> taps, ActivationCache.Use use) {
+        if (use == null || use.capture == null) {
+            return taps;
+        }
+        Set<String> r = new LinkedHashSet<>(taps);
+        r.add(use.capture);
+        return r;
+    }
+
+    private static void keep(ActivationCache.Use use, Map<String, INDArray> acts, Batch batch) {
+        if (use != null && use.capture != null) {
+            use.keep(acts.get(use.capture), batch.offset(), batch.n());
+        }
+    }
+
+    /**
+     * What the reference network gives one consumer's rows of a batch: the target of every row, and for full
+     * statistics the reference inputs (patches for a conv, whole rows for a linear), row-major.
+     */
+    private record Reference(double[] targets, float[] inputs, float[] weights) {
+    }
+
+    /** The reference targets (and inputs) of every consumer's rows of one batch. */
+    private Map<String, Reference> referenceRows(List<Consumer> consumers, Map<String, INDArray> refActs,
+                                                 Map<String, Node> refNodes, Batch batch, int groupChannels,
+                                                 Map<String, NormalEquations> full) {
+        Map<String, Activations> readers = new HashMap<>();
+        Map<String, Reference> out = new HashMap<>();
+        try {
+            for (int ci = 0; ci < consumers.size(); ci++) {
+                Consumer c = consumers.get(ci);
+                Activations refIn = readers.computeIfAbsent(c.tensor, t -> Activations.of(refActs.get(t)));
+                Node refNode = refNodes.get(c.node.name());
+                boolean withInputs = full.containsKey(c.node.name());
+                out.put(c.node.name(), c.isConv() ? referenceConv(c, ci, refIn, refNode, batch, groupChannels, withInputs)
+                        : referenceLinear(c, ci, refIn, refNode, batch, groupChannels, withInputs));
+            }
+        } finally {
+            readers.values().forEach(Activations::close);
         }
         return out;
     }
 
+    /** One batch: every consumer's rows, and the zero counts of the first consumer's input. */
+    private void sampleBatch(List<Consumer> consumers, Map<String, INDArray> acts, Map<String, Reference> refRows,
+                             Batch batch, NormalEquations contributions, Map<String, NormalEquations> full,
+                             Map<String, INDArray> weights, long[] zeros, long[] zeroDenominator) {
+        Map<String, Activations> readers = new HashMap<>();
+        try {
+            for (int ci = 0; ci < consumers.size(); ci++) {
+                Consumer c = consumers.get(ci);
+                Activations in = readers.computeIfAbsent(c.tensor, t -> Activations.of(acts.get(t)));
+                Reference ref = refRows == null ? null : refRows.get(c.node.name());
+                if (ci == 0) {
+                    zeroDenominator[0] += countZeros(in, c, batch.n(), zeros);
+                }
+                NormalEquations fullNe = full.get(c.node.name());
+                if (c.isConv()) {
+                    sampleConv(c, ci, in, ref, batch, contributions, fullNe, weights);
+                } else {
+                    sampleLinear(c, ci, in, ref, batch, contributions, fullNe, weights);
+                }
+            }
+        } finally {
+            readers.values().forEach(Activations::close);
+        }
+    }
+
+    /**
+     * Read access to an activation of any strides ([N, C, H, W] or [N, F]) through its memory, without
+     * copying it (a copy is made only for a layout this class does not read directly).
+     */
+    static final class Activations implements AutoCloseable {
+        private final FloatBuffer buf;
+        private final int[] stride;
+        private final INDArray copy;
+
+        private Activations(INDArray a, INDArray copy) {
+            this.copy = copy;
+            this.buf = a.data().asNioFloat();
+            long[] st = a.stride();
+            this.stride = new int[st.length];
+            for (int i = 0; i < st.length; i++) {
+                stride[i] = Math.toIntExact(st[i]);
+            }
+        }
+
+        static Activations of(INDArray a) {
+            boolean direct = a.dataType() == DataType.FLOAT && a.offset() == 0 && a.data().originalDataBuffer() == null
+                    && a.data().length() <= Integer.MAX_VALUE && (a.rank() == 2 || a.rank() == 4);
+            if (direct) {
+                return new Activations(a, null);
+            }
+            INDArray c = a.castTo(DataType.FLOAT).dup('c');
+            return new Activations(c, c);
+        }
+
+        float get(int n, int c, int y, int x) {
+            return buf.get(n * stride[0] + c * stride[1] + y * stride[2] + x * stride[3]);
+        }
+
+        float get(int n, int f) {
+            return buf.get(n * stride[0] + f * stride[1]);
+        }
+
+        /** Whether the channel axis of a rank-4 activation is the innermost in memory (NHWC). */
+        boolean channelsLast() {
+            return stride.length == 4 && stride[1] == 1;
+        }
+
+        /**
+         * Adds the zeros of channels [c0, c0 + z.length) of image i ([h, w] plane) to z, reading memory in order
+         * (bulk copies of contiguous runs, branch-free counting).
+         */
+        void countZeros(int i, int c0, int h, int w, long[] z) {
+            int channels = z.length;
+            if (channelsLast()) {
+                float[] run = new float[channels];
+                int[] count = new int[channels];
+                for (int y = 0; y < h; y++) {
+                    int row = i * stride[0] + y * stride[2] + c0;
+                    for (int x = 0; x < w; x++) {
+                        buf.get(row + x * stride[3], run, 0, channels);
+                        for (int j = 0; j < channels; j++) {
+                            count[j] += run[j] == 0f ? 1 : 0;
+                        }
+                    }
+                }
+                for (int j = 0; j < channels; j++) {
+                    z[j] += count[j];
+                }
+            } else if (stride[3] == 1) {
+                float[] run = new float[w];
+                for (int j = 0; j < channels; j++) {
+                    int plane = i * stride[0] + (c0 + j) * stride[1];
+                    int count = 0;
+                    for (int y = 0; y < h; y++) {
+                        buf.get(plane + y * stride[2], run, 0, w);
+                        for (int x = 0; x < w; x++) {
+                            count += run[x] == 0f ? 1 : 0;
+                        }
+                    }
+                    z[j] += count;
+                }
+            } else {
+                for (int j = 0; j < channels; j++) {
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            z[j] += get(i, c0 + j, y, x) == 0f ? 1 : 0;
+                        }
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (copy != null) {
+                copy.close();
+            }
+        }
+    }
+
     /** Adds zero counts per group channel; returns the number of activations per channel counted. */
-    private static long countZeros(float[] in, Consumer c, int n, long[] zeros) {
+    private static long countZeros(Activations in, Consumer c, int n, long[] zeros) {
         int channels = zeros.length;
         int offset = c.member.offset();
-        int perChannel;
-        int total;
         if (c.isConv()) {
-            perChannel = c.inputShape[2] * c.inputShape[3];
-            total = c.inputShape[1];
-        } else {
-            perChannel = ((Member.ConsumerLinear) c.member).blockSize();
-            total = c.inputShape[1] / perChannel;
+            int h = c.inputShape[2];
+            int w = c.inputShape[3];
+            long[] z = new long[channels];
+            for (int i = 0; i < n; i++) {
+                in.countZeros(i, offset, h, w, z);
+            }
+            for (int j = 0; j < channels; j++) {
+                zeros[j] += z[j];
+            }
+            return (long) n * h * w;
         }
+        int perChannel = ((Member.ConsumerLinear) c.member).blockSize();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < channels; j++) {
-                int base = (i * total + offset + j) * perChannel;
+                int base = (offset + j) * perChannel;
                 long z = 0;
                 for (int p = 0; p < perChannel; p++) {
-                    if (in[base + p] == 0f) {
+                    if (in.get(i, base + p) == 0f) {
                         z++;
                     }
                 }
@@ -236,54 +482,119 @@ public final class GroupSampler {
         return (long) n * perChannel;
     }
 
+    /** A new dense float32 [rows, cols] array holding {@code v} (bulk copy). */
+    private static INDArray floats(float[] v, long rows, long cols) {
+        INDArray a = Nd4j.createUninitialized(DataType.FLOAT, rows, cols);
+        a.data().asNioFloat().put(v, 0, Math.toIntExact(rows * cols));
+        return a;
+    }
+
+    /** A new dense float64 [rows, cols] array holding {@code v} (bulk copy). */
+    private static INDArray doubles(double[] v, long rows, long cols) {
+        INDArray a = Nd4j.createUninitialized(DataType.DOUBLE, rows, cols);
+        a.data().asNioDouble().put(v, 0, Math.toIntExact(rows * cols));
+        return a;
+    }
+
     /** A generator for one (image, consumer): independent of batch size, fixed by the seed. */
     private SplittableRandom rng(long imageIndex, int consumerIndex) {
         long s = config.seed() * 0x9E3779B97F4A7C15L + imageIndex * 0xBF58476D1CE4E5B9L + consumerIndex * 0x94D049BB133111EBL;
         return new SplittableRandom(s);
     }
 
-    private void sampleConsumer(Consumer c, int ci, float[] in, float[] refIn, Node refNode, Batch batch,
-                                NormalEquations contributions, NormalEquations full) {
-        if (c.isConv()) {
-            sampleConv(c, ci, in, refIn, refNode, batch, contributions, full);
-        } else {
-            sampleLinear(c, ci, in, refIn, refNode, batch, contributions, full);
-        }
+    /** The consumer's weights (or the reference's) as a float32 [outputs, n] array, made once per sampling run. */
+    private static INDArray weightMatrix(Map<String, INDArray> cache, String key, float[] w, int outputs, int n) {
+        return cache.computeIfAbsent(key, unused -> floats(w, outputs, n));
     }
 
-    private void sampleConv(Consumer c, int ci, float[] in, float[] refIn, Node refNode, Batch batch,
-                            NormalEquations contributions, NormalEquations full) {
+    /** The output size of a conv consumer over its input [C, H, W]. */
+    private static int[] outSize(Op.Conv conv, int[] inputShape) {
+        int kh = conv.weight().dim(2);
+        int kw = conv.weight().dim(3);
+        return new int[]{
+                Shapes.windowOut(inputShape[2], kh, conv.strides().h(), conv.pads().top(), conv.pads().bottom(),
+                        conv.dilations().h(), false),
+                Shapes.windowOut(inputShape[3], kw, conv.strides().w(), conv.pads().left(), conv.pads().right(),
+                        conv.dilations().w(), false)};
+    }
+
+    /**
+     * The reference side of a conv consumer's rows: the same draws as {@link #sampleConv}, each row's target
+     * Σ_{j in group} Σ_k W_ref[o, j, k]·X_ref[j, …] and, for full statistics, the reference patches.
+     */
+    private Reference referenceConv(Consumer c, int ci, Activations refIn, Node refNode, Batch batch, int group,
+                                    boolean withInputs) {
         Op.Conv conv = (Op.Conv) c.node.op();
-        float[] w = conv.weight().data();
-        float[] refW = refNode == null ? null : ((Op.Conv) refNode.op()).weight().data();
+        float[] refW = ((Op.Conv) refNode.op()).weight().data();
         int cin = c.inputShape[1];
-        int h = c.inputShape[2];
-        int wd = c.inputShape[3];
         int kh = conv.weight().dim(2);
         int kw = conv.weight().dim(3);
         int kk = kh * kw;
+        int cols = cin * kk;
         int cout = conv.outChannels();
-        int ho = Shapes.windowOut(h, kh, conv.strides().h(), conv.pads().top(), conv.pads().bottom(), conv.dilations().h(), false);
-        int wo = Shapes.windowOut(wd, kw, conv.strides().w(), conv.pads().left(), conv.pads().right(), conv.dilations().w(), false);
-        int groupChannels = contributions.features();
+        int[] out = outSize(conv, c.inputShape);
+        int groupChannels = group;
         int offset = c.member.offset();
         int points = config.pointsPerImage();
         int rows = batch.n() * points;
-        double[][] xhat = new double[rows][groupChannels];
-        double[][] yhat = new double[rows][1];
-        float[] patches = full == null ? null : new float[rows * cin * kk];
-        float[] refPatches = full == null || refIn == null ? null : new float[rows * cin * kk];
-        float[] patch = new float[cin * kk];
-        float[] refPatch = refIn == null ? null : new float[cin * kk];
+        double[] targets = new double[rows];
+        float[] patches = withInputs ? new float[rows * cols] : null;
+        float[] patch = new float[cols];
         int r = 0;
         for (int i = 0; i < batch.n(); i++) {
             SplittableRandom rng = rng(batch.offset() + i, ci);
             for (int p = 0; p < points; p++, r++) {
-                int oy = rng.nextInt(ho);
-                int ox = rng.nextInt(wo);
+                int oy = rng.nextInt(out[0]);
+                int ox = rng.nextInt(out[1]);
                 int o = rng.nextInt(cout);
-                gather(in, i, cin, h, wd, conv, kh, kw, oy, ox, patch);
+                gather(refIn, i, cin, c.inputShape[2], c.inputShape[3], conv, kh, kw, oy, ox, patch);
                 double target = 0;
+                for (int j = 0; j < groupChannels; j++) {
+                    int ch = offset + j;
+                    int wb = (o * cin + ch) * kk;
+                    int pb = ch * kk;
+                    for (int k = 0; k < kk; k++) {
+                        target += (double) refW[wb + k] * patch[pb + k];
+                    }
+                }
+                targets[r] = target;
+                if (patches != null) {
+                    System.arraycopy(patch, 0, patches, r * cols, cols);
+                }
+            }
+        }
+        return new Reference(targets, patches, refW);
+    }
+
+    private void sampleConv(Consumer c, int ci, Activations in, Reference ref, Batch batch,
+                            NormalEquations contributions, NormalEquations full, Map<String, INDArray> weights) {
+        Op.Conv conv = (Op.Conv) c.node.op();
+        float[] w = conv.weight().data();
+        int cin = c.inputShape[1];
+        int kh = conv.weight().dim(2);
+        int kw = conv.weight().dim(3);
+        int kk = kh * kw;
+        int cols = cin * kk;
+        int cout = conv.outChannels();
+        int[] out = outSize(conv, c.inputShape);
+        int groupChannels = contributions.features();
+        int offset = c.member.offset();
+        int points = config.pointsPerImage();
+        int rows = batch.n() * points;
+        double[] xhat = new double[rows * groupChannels];
+        double[] yhat = new double[rows];
+        float[] patches = full == null ? null : new float[rows * cols];
+        float[] patch = new float[cols];
+        int r = 0;
+        for (int i = 0; i < batch.n(); i++) {
+            SplittableRandom rng = rng(batch.offset() + i, ci);
+            for (int p = 0; p < points; p++, r++) {
+                int oy = rng.nextInt(out[0]);
+                int ox = rng.nextInt(out[1]);
+                int o = rng.nextInt(cout);
+                gather(in, i, cin, c.inputShape[2], c.inputShape[3], conv, kh, kw, oy, ox, patch);
+                double target = 0;
+                int xr = r * groupChannels;
                 for (int j = 0; j < groupChannels; j++) {
                     int ch = offset + j;
                     double s = 0;
@@ -292,61 +603,92 @@ public final class GroupSampler {
                     for (int k = 0; k < kk; k++) {
                         s += (double) w[wb + k] * patch[pb + k];
                     }
-                    xhat[r][j] = s;
+                    xhat[xr + j] = s;
                     target += s;
                 }
-                if (refIn != null) {
-                    gather(refIn, i, cin, h, wd, conv, kh, kw, oy, ox, refPatch);
-                    target = 0;
-                    for (int j = 0; j < groupChannels; j++) {
-                        int ch = offset + j;
-                        int wb = (o * cin + ch) * kk;
-                        int pb = ch * kk;
-                        for (int k = 0; k < kk; k++) {
-                            target += (double) refW[wb + k] * refPatch[pb + k];
-                        }
-                    }
-                }
-                yhat[r][0] = target;
+                yhat[r] = ref == null ? target : ref.targets[r];
                 if (patches != null) {
-                    System.arraycopy(patch, 0, patches, r * cin * kk, cin * kk);
-                    if (refPatches != null) {
-                        System.arraycopy(refPatch, 0, refPatches, r * cin * kk, cin * kk);
-                    }
+                    System.arraycopy(patch, 0, patches, r * cols, cols);
                 }
             }
         }
-        contributions.accumulate(xhat, yhat);
+        try (INDArray xs = doubles(xhat, rows, groupChannels);
+             INDArray ys = doubles(yhat, rows, 1)) {
+            contributions.accumulate(xs, ys);
+        }
         if (full != null) {
-            accumulateFull(full, patches, refPatches, rows, cin * kk, conv.weight().data(), refW, cout);
+            INDArray wt = ref == null ? weightMatrix(weights, c.node.name(), w, cout, cols)
+                    : weightMatrix(weights, "ref:" + c.node.name(), ref.weights, cout, cols);
+            accumulateFull(full, patches, ref == null ? null : ref.inputs, rows, cols, wt);
         }
     }
 
-    /** Unfolds the k_h×k_w window of every input channel under output position (oy, ox) of image i. */
-    private static void gather(float[] in, int i, int cin, int h, int wd, Op.Conv conv, int kh, int kw, int oy, int ox,
-                               float[] patch) {
+    /**
+     * Unfolds the k_h×k_w window of every input channel under output position (oy, ox) of image i into
+     * {@code patch} in [channel][k_y][k_x] order (zero outside the input), reading channel-innermost when the
+     * activation is NHWC.
+     */
+    private static void gather(Activations in, int i, int cin, int h, int wd, Op.Conv conv, int kh, int kw, int oy,
+                               int ox, float[] patch) {
         int sy = oy * conv.strides().h() - conv.pads().top();
         int sx = ox * conv.strides().w() - conv.pads().left();
         int dh = conv.dilations().h();
         int dw = conv.dilations().w();
-        int q = 0;
-        for (int ch = 0; ch < cin; ch++) {
-            int base = (i * cin + ch) * h * wd;
-            for (int ky = 0; ky < kh; ky++) {
-                int iy = sy + ky * dh;
-                for (int kx = 0; kx < kw; kx++) {
-                    int ix = sx + kx * dw;
-                    patch[q++] = iy >= 0 && iy < h && ix >= 0 && ix < wd ? in[base + iy * wd + ix] : 0f;
+        int kk = kh * kw;
+        for (int ky = 0; ky < kh; ky++) {
+            int iy = sy + ky * dh;
+            for (int kx = 0; kx < kw; kx++) {
+                int ix = sx + kx * dw;
+                int q = ky * kw + kx;
+                if (iy >= 0 && iy < h && ix >= 0 && ix < wd) {
+                    for (int ch = 0; ch < cin; ch++) {
+                        patch[ch * kk + q] = in.get(i, ch, iy, ix);
+                    }
+                } else {
+                    for (int ch = 0; ch < cin; ch++) {
+                        patch[ch * kk + q] = 0f;
+                    }
                 }
             }
         }
     }
 
-    private void sampleLinear(Consumer c, int ci, float[] in, float[] refIn, Node refNode, Batch batch,
-                              NormalEquations contributions, NormalEquations full) {
+    /** The reference side of a linear consumer's rows (see {@link #referenceConv}). */
+    private Reference referenceLinear(Consumer c, int ci, Activations refIn, Node refNode, Batch batch, int group,
+                                      boolean withInputs) {
+        Op.Linear lin = (Op.Linear) c.node.op();
+        float[] refW = ((Op.Linear) refNode.op()).weight().data();
+        int features = lin.inFeatures();
+        int out = lin.outFeatures();
+        int block = ((Member.ConsumerLinear) c.member).blockSize();
+        int groupChannels = group;
+        int offset = c.member.offset();
+        int points = config.pointsPerImage();
+        double[] targets = new double[batch.n() * points];
+        int r = 0;
+        for (int i = 0; i < batch.n(); i++) {
+            SplittableRandom rng = rng(batch.offset() + i, ci);
+            for (int p = 0; p < points; p++, r++) {
+                int o = rng.nextInt(out);
+                double refTarget = 0;
+                for (int j = 0; j < groupChannels; j++) {
+                    int col = (offset + j) * block;
+                    double rs = 0;
+                    for (int k = 0; k < block; k++) {
+                        rs += (double) refW[o * features + col + k] * refIn.get(i, col + k);
+                    }
+                    refTarget += rs;
+                }
+                targets[r] = refTarget;
+            }
+        }
+        return new Reference(targets, withInputs ? copyRows(refIn, batch.n(), features) : null, refW);
+    }
+
+    private void sampleLinear(Consumer c, int ci, Activations in, Reference ref, Batch batch,
+                              NormalEquations contributions, NormalEquations full, Map<String, INDArray> weights) {
         Op.Linear lin = (Op.Linear) c.node.op();
         float[] w = lin.weight().data();
-        float[] refW = refNode == null ? null : ((Op.Linear) refNode.op()).weight().data();
         int features = lin.inFeatures();
         int out = lin.outFeatures();
         int block = ((Member.ConsumerLinear) c.member).blockSize();
@@ -354,47 +696,56 @@ public final class GroupSampler {
         int offset = c.member.offset();
         int points = config.pointsPerImage();
         int rows = batch.n() * points;
-        double[][] xhat = new double[rows][groupChannels];
-        double[][] yhat = new double[rows][1];
+        double[] xhat = new double[rows * groupChannels];
+        double[] yhat = new double[rows];
         int r = 0;
         for (int i = 0; i < batch.n(); i++) {
             SplittableRandom rng = rng(batch.offset() + i, ci);
             for (int p = 0; p < points; p++, r++) {
                 int o = rng.nextInt(out);
                 double target = 0;
-                double refTarget = 0;
                 for (int j = 0; j < groupChannels; j++) {
                     int col = (offset + j) * block;
                     double s = 0;
-                    double rs = 0;
                     for (int k = 0; k < block; k++) {
-                        s += (double) w[o * features + col + k] * in[i * features + col + k];
-                        if (refIn != null) {
-                            rs += (double) refW[o * features + col + k] * refIn[i * features + col + k];
-                        }
+                        s += (double) w[o * features + col + k] * in.get(i, col + k);
                     }
-                    xhat[r][j] = s;
+                    xhat[r * groupChannels + j] = s;
                     target += s;
-                    refTarget += rs;
                 }
-                yhat[r][0] = refIn == null ? target : refTarget;
+                yhat[r] = ref == null ? target : ref.targets[r];
             }
         }
-        contributions.accumulate(xhat, yhat);
+        try (INDArray xs = doubles(xhat, rows, groupChannels);
+             INDArray ys = doubles(yhat, rows, 1)) {
+            contributions.accumulate(xs, ys);
+        }
         if (full != null) {
-            float[] rowsIn = java.util.Arrays.copyOf(in, batch.n() * features);
-            float[] refRows = refIn == null ? null : java.util.Arrays.copyOf(refIn, batch.n() * features);
-            accumulateFull(full, rowsIn, refRows, batch.n(), features, w, refW, out);
+            float[] rowsIn = copyRows(in, batch.n(), features);
+            INDArray wt = ref == null ? weightMatrix(weights, c.node.name(), w, out, features)
+                    : weightMatrix(weights, "ref:" + c.node.name(), ref.weights, out, features);
+            accumulateFull(full, rowsIn, ref == null ? null : ref.inputs, batch.n(), features, wt);
         }
     }
 
-    /** Adds rows X [m, n] with targets Y = X_target · Wᵀ [m, k] (no bias) to the full normal equations. */
-    private static void accumulateFull(NormalEquations full, float[] x, float[] refX, int m, int n, float[] w,
-                                       float[] refW, int k) {
-        try (INDArray xs = Nd4j.create(x, new long[]{m, n}, 'c');
-             INDArray wt = Nd4j.create(refW == null ? w : refW, new long[]{k, n}, 'c');
-             INDArray tx = refX == null ? null : Nd4j.create(refX, new long[]{m, n}, 'c');
-             INDArray y = (tx == null ? xs : tx).mmul(wt.transpose())) {
+    private static float[] copyRows(Activations in, int n, int features) {
+        float[] out = new float[n * features];
+        for (int i = 0; i < n; i++) {
+            for (int f = 0; f < features; f++) {
+                out[i * features + f] = in.get(i, f);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Adds rows X [m, n] with targets Y = X_target · Wᵀ [m, k] (no bias; one float32 product) to the full
+     * normal equations.
+     */
+    private static void accumulateFull(NormalEquations full, float[] x, float[] refX, int m, int n, INDArray w) {
+        try (INDArray xs = floats(x, m, n);
+             INDArray tx = refX == null ? null : floats(refX, m, n);
+             INDArray y = (tx == null ? xs : tx).mmul(w.transpose())) {
             full.accumulate(xs, y);
         }
     }

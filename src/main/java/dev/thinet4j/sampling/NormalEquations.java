@@ -3,9 +3,13 @@ package dev.thinet4j.sampling;
 import java.nio.DoubleBuffer;
 import java.util.Arrays;
 import org.ejml.data.DMatrixRMaj;
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Streaming accumulator of the sufficient statistics of a linear least-squares problem, so that the
@@ -36,6 +40,14 @@ public final class NormalEquations {
     private final double[] sumX;  // n
     private final double[] sumY;  // k
     private long count;
+    /**
+     * The upper triangle of {@link #xtx} lacks what {@link #accumulate(INDArray, INDArray)} added (it adds to the
+     * lower one only); {@link #symmetrize()} copies it over before any read.
+     */
+    private boolean upperStale;
+
+    /** Rows of x (and y) per float64 block, and rows per product panel, are sized to at most this many bytes. */
+    static final long BLOCK_BYTES = 4L << 20;
 
     /**
      * Creates an empty accumulator.
@@ -71,10 +83,17 @@ public final class NormalEquations {
 
     /**
      * Adds a batch of m samples: XᵀX += xᵀx, XᵀY += xᵀy, Σy² += column sums of y∘y, Σx += xᵀ1,
-     * Σy += yᵀ1, count += m. The products are built with ND4J gemm on float64 copies of the inputs
-     * (float32 input is widened first, so nothing is accumulated in float32). Modifies this accumulator.
+     * Σy += yᵀ1, count += m. Modifies this accumulator.
      *
-     * @param x the batch design, shape [m, n], float32 or float64. Not modified.
+     * <p>Computed in float64 throughout (float32 input is widened first, so nothing is accumulated in
+     * float32), in blocks of rows of at most {@value #BLOCK_BYTES} bytes: each block is copied once into a dense
+     * float64 array and multiplied with OpenBLAS {@code dgemm} directly — the lower triangle of the Gram matrix
+     * in row panels (half the multiply-adds of a full xᵀx, the upper triangle is mirrored when read, so the
+     * Gram matrix stays exactly symmetric) and XᵀY in row panels too. No n×n temporary is allocated; scratch
+     * memory is O(block + panel), independent of m. The blocking depends only on n, k and m, and BLAS keeps a
+     * fixed summation order for a fixed thread count, so the sums are reproducible.
+     *
+     * @param x the batch design, shape [m, n], float32 or float64, any strides. Not modified.
      * @param y the batch targets, shape [m, k] (or [m] when k = 1), float32 or float64. Not modified.
      * @throws IllegalArgumentException naming both shapes when they do not fit each other or this accumulator
      */
@@ -94,72 +113,116 @@ public final class NormalEquations {
         }
         requireFloating(x, "x");
         requireFloating(y, "y");
-        if (xs[0] == 0) {
+        long m = xs[0];
+        if (m == 0) {
             return;
         }
-        INDArray xd = x.castTo(DataType.DOUBLE);
-        INDArray yd = (yVector ? y.reshape(ym, 1) : y).castTo(DataType.DOUBLE);
+        INDArray y2 = yVector ? y.reshape(ym, 1) : y;
+        int blockRows = (int) Math.max(1, Math.min(m, BLOCK_BYTES / (8L * Math.max(n, k))));
+        // row panels of about n/8 rows (at least 64): the lower triangle then costs ~56 % of the full product
+        int panelRows = (int) Math.max(1, Math.min(Math.min(n, BLOCK_BYTES / (8L * n)), Math.max(64, (n + 7) / 8)));
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+             DoublePointer panel = new DoublePointer((long) panelRows * Math.max(n, k))) {
+            double[] row = new double[Math.max(n, k)];
+            for (long r0 = 0; r0 < m; r0 += blockRows) {
+                int rows = (int) Math.min(blockRows, m - r0);
+                try (INDArray xb = denseDouble(x, r0, rows, n); INDArray yb = denseDouble(y2, r0, rows, k)) {
+                    DoublePointer px = new DoublePointer(xb.data().addressPointer());
+                    DoublePointer py = new DoublePointer(yb.data().addressPointer());
+                    addGramLower(px, rows, panel, panelRows, row);
+                    addCross(px, py, rows, panel, panelRows, row);
+                    addSums(xb, yb, rows);
+                }
+            }
+        }
+        count += m;
+        upperStale = true;
+    }
 
-        addSymmetricInto(xtx, Nd4j.gemm(xd, xd, true, false), n);
-        addInto(xty, Nd4j.gemm(xd, yd, true, false), n, k);
-        addInto(yty, yd.mul(yd).sum(0).reshape(1, k), 1, k);
-        addInto(sumX, xd.sum(0).reshape(1, n), 1, n);
-        addInto(sumY, yd.sum(0).reshape(1, k), 1, k);
-        count += xs[0];
+    /** Rows [r0, r0 + rows) of {@code a} ([m, cols], any strides, float32/64) as a new dense c-order float64 array. */
+    private static INDArray denseDouble(INDArray a, long r0, int rows, int cols) {
+        INDArray block = a.get(NDArrayIndex.interval(r0, r0 + rows), NDArrayIndex.all());
+        INDArray d = Nd4j.createUninitialized(DataType.DOUBLE, new long[]{rows, cols}, 'c');
+        d.assign(block);
+        return d;
+    }
+
+    /**
+     * Lower triangle (with the diagonal) of XᵀX += XbᵀXb for a dense row-major block Xb [rows, n]: row panel
+     * [p0, p1) of the product, columns [0, p1), is one {@code dgemm} into {@code panel}.
+     */
+    private void addGramLower(DoublePointer px, int rows, DoublePointer panel, int panelRows, double[] row) {
+        for (int p0 = 0; p0 < n; p0 += panelRows) {
+            int p1 = Math.min(n, p0 + panelRows);
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+                    openblas_nolapack.CblasNoTrans, p1 - p0, p1, rows, 1.0, px.getPointer(p0), n, px, n, 0.0,
+                    panel, p1);
+            for (int i = p0; i < p1; i++) {
+                panel.position((long) (i - p0) * p1).get(row, 0, i + 1);
+                int d = i * n;
+                for (int j = 0; j <= i; j++) {
+                    xtx[d + j] += row[j];
+                }
+            }
+            panel.position(0);
+        }
+    }
+
+    /** XᵀY += XbᵀYb in row panels of XᵀY. */
+    private void addCross(DoublePointer px, DoublePointer py, int rows, DoublePointer panel, int panelRows,
+                          double[] row) {
+        int step = (int) Math.max(1, Math.min(n, (long) panelRows * Math.max(n, k) / k));
+        for (int p0 = 0; p0 < n; p0 += step) {
+            int p1 = Math.min(n, p0 + step);
+            openblas_nolapack.cblas_dgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasTrans,
+                    openblas_nolapack.CblasNoTrans, p1 - p0, k, rows, 1.0, px.getPointer(p0), n, py, k, 0.0,
+                    panel, k);
+            for (int i = p0; i < p1; i++) {
+                panel.position((long) (i - p0) * k).get(row, 0, k);
+                int d = i * k;
+                for (int j = 0; j < k; j++) {
+                    xty[d + j] += row[j];
+                }
+            }
+            panel.position(0);
+        }
+    }
+
+    /** Σx, Σy and Σy² of a dense block. */
+    private void addSums(INDArray xb, INDArray yb, int rows) {
+        DoubleBuffer bx = xb.data().asNioDouble();
+        DoubleBuffer by = yb.data().asNioDouble();
+        for (int r = 0; r < rows; r++) {
+            int bxr = r * n;
+            for (int i = 0; i < n; i++) {
+                sumX[i] += bx.get(bxr + i);
+            }
+            int byr = r * k;
+            for (int j = 0; j < k; j++) {
+                double v = by.get(byr + j);
+                sumY[j] += v;
+                yty[j] += v * v;
+            }
+        }
+    }
+
+    /** Copies the lower triangle of XᵀX onto the upper one when {@link #accumulate(INDArray, INDArray)} left it stale. */
+    private void symmetrize() {
+        if (!upperStale) {
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                xtx[j * n + i] = xtx[i * n + j];
+            }
+        }
+        upperStale = false;
     }
 
     private static void requireFloating(INDArray a, String name) {
         DataType t = a.dataType();
         if (!t.isFPType()) {
             throw new IllegalArgumentException(name + " must be a floating-point array, got " + t);
-        }
-    }
-
-    /** Read access to a 2-D double INDArray of any ordering, strides and offset, without copying it. */
-    private static final class View {
-        private final DoubleBuffer buf;
-        private final long off;
-        private final long rs;
-        private final long cs;
-
-        View(INDArray src, int cols) {
-            INDArray s = src.dataType() == DataType.DOUBLE ? src : src.castTo(DataType.DOUBLE);
-            long[] stride = s.stride();
-            this.off = s.offset();
-            this.rs = stride.length == 2 ? stride[0] : cols;
-            this.cs = stride.length == 2 ? stride[1] : 1;
-            this.buf = s.data().asNioDouble();
-        }
-
-        double get(int i, int j) {
-            return buf.get(Math.toIntExact(off + i * rs + j * cs));
-        }
-    }
-
-    /** Adds the rows×cols matrix {@code src} into the row-major {@code dst}. */
-    private static void addInto(double[] dst, INDArray src, int rows, int cols) {
-        View v = new View(src, cols);
-        for (int i = 0; i < rows; i++) {
-            int d = i * cols;
-            for (int j = 0; j < cols; j++) {
-                dst[d + j] += v.get(i, j);
-            }
-        }
-    }
-
-    /**
-     * Adds the n×n product P = xᵀx into {@code dst} as (P + Pᵀ)/2, so the Gram matrix stays exactly
-     * symmetric whatever summation order gemm used for the two triangles.
-     */
-    private static void addSymmetricInto(double[] dst, INDArray src, int n) {
-        View v = new View(src, n);
-        for (int i = 0; i < n; i++) {
-            dst[i * n + i] += v.get(i, i);
-            for (int j = i + 1; j < n; j++) {
-                double s = 0.5 * (v.get(i, j) + v.get(j, i));
-                dst[i * n + j] += s;
-                dst[j * n + i] += s;
-            }
         }
     }
 
@@ -173,6 +236,7 @@ public final class NormalEquations {
      * @throws IllegalArgumentException naming both shapes when they do not fit
      */
     public void accumulate(double[][] x, double[][] y) {
+        symmetrize();
         if (x.length != y.length) {
             throw new IllegalArgumentException("x has " + x.length + " rows but y has " + y.length);
         }
@@ -220,6 +284,8 @@ public final class NormalEquations {
             throw new IllegalArgumentException("cannot merge normal equations with n=" + other.n + ", k=" + other.k
                     + " into n=" + n + ", k=" + k);
         }
+        symmetrize();
+        other.symmetrize();
         double[] oxtx = other == this ? xtx.clone() : other.xtx;
         add(xtx, oxtx);
         add(xty, other == this ? xty.clone() : other.xty);
@@ -252,6 +318,7 @@ public final class NormalEquations {
 
     /** @return a copy of XᵀX as an n×n matrix */
     public DMatrixRMaj xtx() {
+        symmetrize();
         return new DMatrixRMaj(n, n, true, xtx);
     }
 
@@ -266,6 +333,7 @@ public final class NormalEquations {
      * @return one entry (XᵀX)<sub>ij</sub>
      */
     public double xtx(int i, int j) {
+        symmetrize();
         checkIndex(i, n, "row");
         checkIndex(j, n, "column");
         return xtx[i * n + j];
@@ -290,6 +358,7 @@ public final class NormalEquations {
      * @return a new |rows|×|cols| matrix
      */
     public DMatrixRMaj xtxBlock(int[] rows, int[] cols) {
+        symmetrize();
         checkIndices(rows, n);
         checkIndices(cols, n);
         DMatrixRMaj out = new DMatrixRMaj(rows.length, cols.length);

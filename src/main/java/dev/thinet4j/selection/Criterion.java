@@ -19,7 +19,9 @@ public enum Criterion {
     /** Smallest |γ| of the following batch normalisation (Liu et al. 2017); see {@link BnGammaCriterion}. */
     BN_GAMMA("bn-gamma"),
     /** Seeded uniform random choice; see {@link RandomCriterion}. */
-    RANDOM("random");
+    RANDOM("random"),
+    /** Filters closest to the layer's geometric median (He et al., CVPR 2019); see {@link FpgmCriterion}. */
+    FPGM("fpgm");
 
     private final String cliName;
 
@@ -42,6 +44,7 @@ public enum Criterion {
             case APOZ -> new ApozCriterion();
             case BN_GAMMA -> new BnGammaCriterion();
             case RANDOM -> new RandomCriterion();
+            case FPGM -> new FpgmCriterion();
         };
     }
 

@@ -76,6 +76,28 @@ class ThiNetPrunerTest {
     }
 
     @ParameterizedTest
+    @EnumSource(Reconstruction.class)
+    void uniformPolicyOnAResidualNetWithDefaultTargetsPrunesEveryGroup(Reconstruction recon) {
+        // uniform also cuts the residual trunk (stem + b1.conv2 coupled by the Add) before b1.conv1's group is
+        // sampled; b1.conv2 then has fewer output filters than in the original network, so the default targets
+        // from the original network cannot be used for that group and the current network's are taken instead
+        Network net = TestNets.residual(4);
+        PrunerConfig c = PrunerConfig.builder().criterion(Criterion.THINET).reconstruction(recon).images(24)
+                .pointsPerImage(8).batchSize(10).seed(3).build();
+        assertThat(c.targetsFromOriginal()).isTrue();
+        PruningResult r = new ThiNetPruner(c).prune(net, Policies.uniform(0.5), data(net, 30, 5));
+        Network pruned = r.network();
+        assertEquals(4, ((Op.Conv) pruned.node("stem").op()).outChannels());
+        assertEquals(4, ((Op.Conv) pruned.node("b1.conv2").op()).outChannels());
+        assertEquals(3, ((Op.Conv) pruned.node("b1.conv1").op()).outChannels());
+        assertEquals(4, ((Op.Conv) pruned.node("b2.conv1").op()).inChannels());
+        assertThat(r.report().macsAfter()).isLessThan(r.report().macsBefore());
+        for (float v : Forward.run(pruned, Forward.images(net, 2, 9), 2)) {
+            assertThat(Float.isFinite(v)).isTrue();
+        }
+    }
+
+    @ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
     void fullReconstructionBringsTheOutputCloserToTheOriginal(boolean targetsFromOriginal) {
         Network net = TestNets.vggLike(7);

@@ -68,7 +68,7 @@ final class ContributionSample {
         return out;
     }
 
-    /** Row-major double rows, [m][C], as {@code GroupSampler} hands them to {@code NormalEquations}. */
+    /** Row-major double rows, [m][C], for the plain-loop {@code NormalEquations.accumulate(double[][], double[][])}. */
     double[][] rows() {
         int c = channels();
         double[][] out = new double[samples][c];

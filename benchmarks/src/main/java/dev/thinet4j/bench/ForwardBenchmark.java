@@ -3,7 +3,16 @@ package dev.thinet4j.bench;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.thinet4j.data.ImageSource;
+import dev.thinet4j.data.ImageSources;
 import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.fold.Folding;
+import dev.thinet4j.model.ModelSize;
+import dev.thinet4j.policy.Policies;
+import dev.thinet4j.pruner.PrunerConfig;
+import dev.thinet4j.pruner.ThiNetPruner;
+import dev.thinet4j.reconstruction.Reconstruction;
+import dev.thinet4j.selection.Criterion;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxExporter;
 import dev.thinet4j.zoo.ResNet;
@@ -40,8 +49,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * temporary file in the set-up; {@link #runtime} picks the engine timed.
  *
  * <p>Models: {@code vgg16_bn} is VGG-16 with batch normalisation and the GAP head (global average pool →
- * fc6 → 1000 logits; 15.5 GMAC per image, nearly all in the convolutions), {@code resnet50} is
- * ResNet-50 (4.1 GMAC per image). Weights are seeded ({@link ZooOptions#randomized}: random BN
+ * fc6 → 1000 logits; 15.5 GMAC per image, nearly all in the convolutions); {@code vgg16_bn_folded} is the same
+ * network with every BatchNorm folded into its convolution ({@code Folding.foldAll}); {@code vgg16_bn_pruned}
+ * is it after the {@code vgg} policy at ratio 0.5 (half the channels of conv1_1 … conv4_3 removed, chosen by L1
+ * norm without reconstruction — the speed depends only on the widths); {@code resnet50} is ResNet-50
+ * (4.1 GMAC per image). Weights are seeded ({@link ZooOptions#randomized}: random BN
  * statistics and conv biases), the input is a seeded standard-normal batch, the same for both engines.
  *
  * <p>Threads: ND4J's native ops use {@code OMP_NUM_THREADS}; ORT gets an intra-op pool of the same size
@@ -63,7 +75,7 @@ public class ForwardBenchmark {
     static final long SEED = 20170922L;
 
     /** The network: {@code vgg16_bn} (GAP head) or {@code resnet50}. */
-    @Param({"vgg16_bn", "resnet50"})
+    @Param({"vgg16_bn", "vgg16_bn_folded", "vgg16_bn_pruned", "resnet50"})
     public String model;
 
     /** Images per forward pass. */
@@ -121,17 +133,38 @@ public class ForwardBenchmark {
         } else {
             throw new IllegalArgumentException("unknown runtime '" + runtime + "': thinet4j or onnxruntime");
         }
-        System.out.printf("%n[ForwardBenchmark] %s batch %d: ND4J maxThreads=%d (OMP_NUM_THREADS=%s), ORT intra-op=%d%n",
-                model, batch, threads, System.getenv("OMP_NUM_THREADS"), threads);
+        System.out.printf("%n[ForwardBenchmark] %s batch %d: %d MACs per image, ND4J maxThreads=%d (OMP_NUM_THREADS=%s),"
+                        + " ORT intra-op=%d%n", model, batch, ModelSize.of(net).totalMacs(), threads,
+                System.getenv("OMP_NUM_THREADS"), threads);
     }
 
     static Network network(String model) {
         ZooOptions options = ZooOptions.randomized(SEED);
         return switch (model) {
-            case "vgg16_bn" -> Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(), options);
+            case "vgg16_bn" -> vgg16Bn(options);
+            case "vgg16_bn_folded" -> Folding.foldAll(vgg16Bn(options)).network();
+            case "vgg16_bn_pruned" -> pruned(vgg16Bn(options));
             case "resnet50" -> ResNet.resnet50(options);
-            default -> throw new IllegalArgumentException("unknown model '" + model + "': vgg16_bn or resnet50");
+            default -> throw new IllegalArgumentException("unknown model '" + model
+                    + "': vgg16_bn, vgg16_bn_folded, vgg16_bn_pruned or resnet50");
         };
+    }
+
+    static Network vgg16Bn(ZooOptions options) {
+        return Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(), options);
+    }
+
+    /**
+     * The {@code vgg} policy at ratio 0.5 with the L1 criterion and no reconstruction: no calibration pass is
+     * needed (the one image given is never read), and the widths are those ThiNet would give.
+     */
+    static Network pruned(Network net) {
+        PrunerConfig config = PrunerConfig.builder().criterion(Criterion.L1).reconstruction(Reconstruction.NONE)
+                .images(1).seed(SEED).build();
+        var in = net.input();
+        ImageSource one = ImageSources.fromArray(new float[in.channels() * in.height() * in.width()], 1,
+                in.channels(), in.height(), in.width(), null);
+        return new ThiNetPruner(config).prune(net, Policies.vgg(0.5), one).network();
     }
 
     private void checkSameLogits() throws OrtException {

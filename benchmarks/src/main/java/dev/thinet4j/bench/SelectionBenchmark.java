@@ -29,9 +29,10 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@link #greedy}: ours, {@link ThiNetGreedy#removalOrder} on the C×C Gram matrix G = X̂ᵀX̂
  *       (built once in the set-up), O(C²);</li>
  *   <li>{@link #gramNd4j}: building G with {@link NormalEquations#accumulate(INDArray, INDArray)}
- *       (float32 [m, C] array, cast to double, one ND4J gemm), O(m·C²);</li>
+ *       (float32 [m, C] array, widened to float64 in row blocks, lower triangle by OpenBLAS dgemm in row
+ *       panels — the path {@code GroupSampler} uses), O(m·C²);</li>
  *   <li>{@link #gramLoops}: building G with {@link NormalEquations#accumulate(double[][], double[][])},
- *       the plain-loop path {@code GroupSampler} uses today, O(m·C²);</li>
+ *       the plain-loop path (tests and small problems), O(m·C²);</li>
  *   <li>{@link #naiveMasked} and {@link #naiveRunning}: the first {@code steps} greedy steps of the two
  *       baselines of {@link NaiveThiNetGreedy}, which score candidates from the raw samples; the whole
  *       naive selection (C/2 steps) would take up to hours at C = 512, so its time is extrapolated
@@ -40,7 +41,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       extrapolation.</li>
  * </ul>
  * The set-up checks that both baselines choose the same first {@code steps} channels as ours, and fails
- * the trial otherwise. ND4J's gemm uses {@code OMP_NUM_THREADS} threads; everything else is one thread.
+ * the trial otherwise. OpenBLAS uses {@code OMP_NUM_THREADS} threads; everything else is one thread.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)

@@ -1,0 +1,163 @@
+package dev.thinet4j.bench;
+
+import dev.thinet4j.data.Batch;
+import dev.thinet4j.data.ImageSource;
+import dev.thinet4j.data.ImageSources;
+import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.model.Network;
+import dev.thinet4j.policy.Policies;
+import dev.thinet4j.pruner.PrunerConfig;
+import dev.thinet4j.pruner.PruningResult;
+import dev.thinet4j.pruner.ThiNetPruner;
+import dev.thinet4j.reconstruction.Reconstruction;
+import dev.thinet4j.selection.Criterion;
+import dev.thinet4j.zoo.Vgg;
+import dev.thinet4j.zoo.VggConfig;
+import dev.thinet4j.zoo.VggHead;
+import dev.thinet4j.zoo.ZooOptions;
+import org.bytedeco.javacpp.Pointer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * End to end: ThiNet on VGG-16-BN (GAP head, zoo weights, seed 1) at 224×224 with the {@code vgg} policy at
+ * ratio 0.5, {@code full} reconstruction, 64 seeded standard-normal calibration images, 10 points per image,
+ * batches of {@link #batch} (targets from the original network, the default), against one forward pass of the
+ * same 64 images through the unpruned model with the same batch size. Single-shot times, one call per
+ * iteration.
+ *
+ * <ul>
+ *   <li>{@link #prune}: the whole {@link ThiNetPruner#prune} call (engines, sampling with the activation
+ *       cache, selection, reconstruction, thinning).</li>
+ *   <li>{@link #forward}: the 64 images through a warm engine of the unpruned model (the engine and its buffers
+ *       are made in the set-up, so this is the cheaper, steady-state baseline and the ratio errs on the slow
+ *       side).</li>
+ * </ul>
+ * Each iteration also samples the process's resident memory ({@code Pointer.physicalBytes()}, heap and native
+ * together), the used heap and JavaCPP's tracked native bytes every 20 ms and prints their peaks
+ * ({@code [PruneBenchmark] peak …}) at the end of the iteration.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@State(Scope.Benchmark)
+@Warmup(iterations = 1)
+@Measurement(iterations = 3)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx800m", "-Dorg.bytedeco.javacpp.maxbytes=3G",
+        "-Dorg.bytedeco.javacpp.maxphysicalbytes=4G"})
+public class PruneBenchmark {
+    static final int IMAGES = 64;
+    static final long SEED = 1;
+
+    /** Images per forward pass, for both benchmarks. */
+    @Param({"8"})
+    public int batch;
+
+    private Network net;
+    private ImageSource images;
+    private InferenceEngine engine;
+    private Thread sampler;
+    private volatile boolean sampling;
+    private volatile long peakRss;
+    private volatile long peakHeap;
+    private volatile long peakJavaCpp;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        net = Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(), ZooOptions.randomized(SEED));
+        var in = net.input();
+        float[] data = new float[IMAGES * in.channels() * in.height() * in.width()];
+        SplittableRandom rnd = new SplittableRandom(SEED);
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (float) rnd.nextGaussian();
+        }
+        images = ImageSources.fromArray(data, IMAGES, in.channels(), in.height(), in.width(), null);
+        engine = new InferenceEngine(net);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        engine.close();
+        images.close();
+    }
+
+    @Setup(Level.Iteration)
+    public void startSampling() {
+        peakRss = 0;
+        peakHeap = 0;
+        peakJavaCpp = 0;
+        sampling = true;
+        sampler = new Thread(() -> {
+            while (sampling) {
+                sampleMemory();
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "memory-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+    }
+
+    private void sampleMemory() {
+        peakRss = Math.max(peakRss, Pointer.physicalBytes());
+        peakJavaCpp = Math.max(peakJavaCpp, Pointer.totalBytes());
+        long heap = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() == MemoryType.HEAP) {
+                heap += pool.getUsage().getUsed();
+            }
+        }
+        peakHeap = Math.max(peakHeap, heap);
+    }
+
+    @TearDown(Level.Iteration)
+    public void stopSampling() throws InterruptedException {
+        sampling = false;
+        sampler.join();
+        sampleMemory();
+        System.out.printf("%n[PruneBenchmark] peak resident %d MiB, peak used heap %d MiB, peak JavaCPP-tracked %d MiB"
+                + " (OMP_NUM_THREADS=%s)%n", peakRss >> 20, peakHeap >> 20, peakJavaCpp >> 20,
+                System.getenv("OMP_NUM_THREADS"));
+    }
+
+    /** ThiNet, vgg policy 0.5, full reconstruction, 64 images × 10 points. */
+    @Benchmark
+    public long prune() {
+        PrunerConfig config = PrunerConfig.builder().criterion(Criterion.THINET).reconstruction(Reconstruction.FULL)
+                .images(IMAGES).pointsPerImage(10).seed(SEED).batchSize(batch).build();
+        PruningResult r = new ThiNetPruner(config).prune(net, Policies.vgg(0.5), images);
+        return r.report().macsAfter();
+    }
+
+    /** The same 64 images through the unpruned model, once. */
+    @Benchmark
+    public float forward() {
+        float sink = 0;
+        for (Batch b : images.batches(batch)) {
+            try (INDArray x = b.toINDArray(); INDArray y = engine.forward(x)) {
+                sink += y.getFloat(0);
+            }
+        }
+        return sink;
+    }
+}
