@@ -29,6 +29,10 @@ public final class Evaluation {
     public static final int DEFAULT_LATENCY_BATCH = 1;
     /** Untimed passes before timing (JIT, native thread pools, caches). */
     public static final int DEFAULT_WARMUP = 5;
+    /** With warm-up asked for, untimed passes continue until this much time has passed (0.5 s). */
+    public static final long MIN_WARMUP_NANOS = 500_000_000L;
+    /** The most untimed passes the time floor adds. */
+    public static final int MAX_WARMUP_PASSES = 1000;
     /** Timed passes; the median is reported. */
     public static final int DEFAULT_REPEATS = 15;
 
@@ -116,7 +120,9 @@ public final class Evaluation {
     /**
      * Median CPU milliseconds per image of a forward pass over the first {@code batch} images of
      * {@code images} (fewer when the source is shorter): each timed pass's wall time divided by the
-     * images in it, median over {@code repeats} passes after {@code warmup} untimed ones.
+     * images in it, median over {@code repeats} passes after {@code warmup} untimed ones (when
+     * {@code warmup > 0}, further untimed passes follow until {@link #MIN_WARMUP_NANOS} has passed, at most
+     * {@link #MAX_WARMUP_PASSES} in all).
      *
      * @throws IllegalArgumentException when the images do not fit the network, the source is empty,
      *                                  {@code batch < 1}, {@code warmup < 0} or {@code repeats < 1}
@@ -145,7 +151,11 @@ public final class Evaluation {
         }
         double[] perImage = new double[repeats];
         try (InferenceEngine engine = new InferenceEngine(net); INDArray x = first.toINDArray()) {
-            for (int i = 0; i < warmup; i++) {
+            // small networks need many passes before the JIT and oneDNN's primitive caches settle: keep warming
+            // up until MIN_WARMUP_NANOS have passed, however many passes that takes (bounded)
+            long warmStart = System.nanoTime();
+            for (int i = 0; i < warmup || (warmup > 0 && i < MAX_WARMUP_PASSES
+                    && System.nanoTime() - warmStart < MIN_WARMUP_NANOS); i++) {
                 engine.forward(x).close();
             }
             for (int i = 0; i < repeats; i++) {
@@ -169,7 +179,7 @@ public final class Evaluation {
     public static String latencySetup() {
         String threads = System.getenv("OMP_NUM_THREADS");
         return DEFAULT_LATENCY_BATCH + " image per forward pass, median of " + DEFAULT_REPEATS + " timed passes after "
-                + DEFAULT_WARMUP + " warm-up passes, OMP_NUM_THREADS=" + (threads == null ? "unset" : threads);
+                + "at least " + DEFAULT_WARMUP + " warm-up passes and 0.5 s, OMP_NUM_THREADS=" + (threads == null ? "unset" : threads);
     }
 
     /**

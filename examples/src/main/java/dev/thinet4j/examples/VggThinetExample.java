@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import dev.thinet4j.training.FineTuningHook;
+import dev.thinet4j.training.LrSchedule;
 import dev.thinet4j.training.OptimizerType;
 import dev.thinet4j.training.TrainingConfig;
 import java.util.ArrayList;
@@ -52,6 +53,8 @@ public final class VggThinetExample {
         double ratio = Double.parseDouble(opt.getOrDefault("ratio", "0.7"));
         int images = Integer.parseInt(opt.getOrDefault("images", "200"));
         int finalEpochs = Integer.parseInt(opt.getOrDefault("final-epochs", "2"));
+        double layerLr = Double.parseDouble(opt.getOrDefault("layer-lr", "1e-3"));
+        double finalLr = Double.parseDouble(opt.getOrDefault("final-lr", "1e-4"));
         boolean quick = opt.containsKey("quick");
         Path root = Path.of(".");
         Path model = root.resolve("models/vgg_bn_fc.onnx");
@@ -91,8 +94,9 @@ public final class VggThinetExample {
         // 2. the same, fine-tuning after every pruned layer and at the end (ThiNet: 1 epoch per layer at
         //    lr 1e-3, then a longer run at 1e-4)
         TrainingConfig perLayer = TrainingConfig.builder().epochs(1).batchSize(64).optimizer(OptimizerType.SGD)
-                .learningRate(1e-3).momentum(0.9).weightDecay(5e-4).seed(1).build();
-        TrainingConfig atEnd = perLayer.toBuilder().epochs(finalEpochs).learningRate(1e-4).build();
+                .learningRate(layerLr).momentum(0.9).weightDecay(5e-4).seed(1).build();
+        TrainingConfig atEnd = perLayer.toBuilder().epochs(finalEpochs).learningRate(finalLr)
+                .schedule(LrSchedule.cosine()).build();
         if (quick) {
             perLayer = perLayer.toBuilder().maxIterations(20).build();
             atEnd = atEnd.toBuilder().epochs(1).maxIterations(40).build();
@@ -139,7 +143,7 @@ public final class VggThinetExample {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options: --policy vgg|uniform"
-                        + " --ratio R --images N --final-epochs N --quick");
+                        + " --ratio R --images N --final-epochs N --layer-lr LR --final-lr LR --quick");
             }
             String key = args[i].substring(2);
             if (key.equals("quick")) {
