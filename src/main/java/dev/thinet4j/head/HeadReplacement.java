@@ -249,8 +249,52 @@ public final class HeadReplacement {
                 : unique(net, new HashSet<>(head.nodes()), "gap");
     }
 
+    /**
+     * Refits the linear layer of a network that already has a GAP head (e.g. after its convs were pruned) by the
+     * least squares of the class description, with the features g from {@code net} and the targets z from the
+     * first output of {@code reference} (e.g. the original network) on the same images — so the head absorbs
+     * what pruning changed in the features.
+     *
+     * @param net         a network whose head is GlobalAveragePool → Flatten → Linear. Not modified.
+     * @param reference   the network whose logits the head is fitted to; same input shape, same class count.
+     *                    Not modified.
+     * @param calibration images, drawn as in {@link #toGapHead(Network, ImageSource, GapHeadOptions, long, int)}
+     * @param options     images and ridge (the init is ignored)
+     * @param seed        seed of the image draw
+     * @param batchSize   images per forward pass, at least 1
+     * @return the network with the refitted linear layer (same node names and shapes)
+     * @throws IllegalArgumentException when {@code net} has no GAP head with one Linear, or the reference's output
+     *                                  is not [N, K] for the head's K classes
+     */
+    public static GapHeadResult refit(Network net, Network reference, ImageSource calibration, GapHeadOptions options,
+                                      long seed, int batchSize) {
+        ClassifierHead head = find(net);
+        if (head.nodes().size() != 3 || !(net.node(head.nodes().get(0)).op() instanceof Op.GlobalAvgPool)
+                || !(net.node(head.logits()).op() instanceof Op.Linear)) {
+            throw new IllegalArgumentException("network '" + net.name() + "' has no GAP head to refit: its head is "
+                    + head.nodes() + ", expected GlobalAveragePool -> Flatten -> Gemm");
+        }
+        int[] z = reference.shapes(1).get(reference.outputs().get(0));
+        if (z.length != 2 || z[1] != head.classes()) {
+            throw new IllegalArgumentException("reference '" + reference.name() + "' output '"
+                    + reference.outputs().get(0) + "' is " + Arrays.toString(z) + ", not [N, " + head.classes()
+                    + "] like the head '" + head.logits() + "' of '" + net.name() + "'");
+        }
+        return leastSquares(net, reference, head, calibration, options, seed, batchSize);
+    }
+
     private static GapHeadResult leastSquares(Network net, ClassifierHead head, ImageSource calibration,
                                               GapHeadOptions options, long seed, int batchSize) {
+        return leastSquares(net, null, head, calibration, options, seed, batchSize);
+    }
+
+    /** Fits the new head: features from {@code net}, targets from {@code reference}'s output (null: net's logits). */
+    private static GapHeadResult leastSquares(Network net, Network reference, ClassifierHead head,
+                                              ImageSource calibration, GapHeadOptions options, long seed,
+                                              int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
         if (calibration == null) {
             throw new IllegalArgumentException("the least-squares init of the GAP head of '" + net.name()
                     + "' needs calibration images");
@@ -268,14 +312,16 @@ public final class HeadReplacement {
         int c = head.channels();
         int k = head.classes();
         NormalEquations ne = new NormalEquations(c, k);
-        List<String> taps = List.of(head.features(), head.logits());
-        try (InferenceEngine engine = new InferenceEngine(net)) {
+        List<String> taps = reference == null ? List.of(head.features(), head.logits()) : List.of(head.features());
+        try (InferenceEngine engine = new InferenceEngine(net);
+             InferenceEngine targets = reference == null ? null : new InferenceEngine(reference)) {
             for (Batch b : images.batches(batchSize)) {
-                try (INDArray x = b.toINDArray()) {
+                try (INDArray x = b.toINDArray();
+                     INDArray ref = targets == null ? null : targets.forward(x)) {
                     engine.withTensors(x, taps, t -> {
                         try (INDArray f = t.get(head.features()).castTo(DataType.DOUBLE);
                              INDArray g = f.mean(2, 3);
-                             INDArray z = t.get(head.logits()).castTo(DataType.DOUBLE)) {
+                             INDArray z = (ref != null ? ref : t.get(head.logits())).castTo(DataType.DOUBLE)) {
                             ne.accumulate(g, z);
                         }
                         return null;
@@ -305,9 +351,12 @@ public final class HeadReplacement {
             }
             b[j] = (float) theta.get(c, j);
         }
-        Network out = replace(net, head, new Op.Linear(Tensor.of(w, k, c), Tensor.of(b, k)));
+        Op.Linear linear = new Op.Linear(Tensor.of(w, k, c), Tensor.of(b, k));
+        Network out = reference == null ? replace(net, head, linear)
+                : net.replace(Map.of(head.logits(), net.node(head.logits()).withOp(linear)));
         LOG.info("GAP head of '{}': {} -> Linear {}->{} fitted to '{}' on {} images, residual {} (ridge {}, {})",
-                net.name(), head.nodes(), c, k, head.logits(), m, sol.residual(), sol.ridge(), sol.method());
+                net.name(), head.nodes(), c, k, reference == null ? head.logits() : reference.name() + " output", m,
+                sol.residual(), sol.ridge(), sol.method());
         return new GapHeadResult(out, head, gapName(net, head), HeadInit.LEAST_SQUARES, Math.toIntExact(m),
                 sol.ridge(), sol.residual());
     }

@@ -197,6 +197,34 @@ class HeadReplacementTest {
     }
 
     @Test
+    void refitFitsAnExistingGapHeadToAReferenceNetworksLogits() {
+        Network net = affineHead(5);
+        Network zero = HeadReplacement.toGapHead(net, null, GapHeadOptions.DEFAULTS.withInit(HeadInit.ZERO)).network();
+        float[] x = Forward.images(net, 64, 11);
+        GapHeadResult res;
+        try (ImageSource calib = ImageSources.fromArray(x, 64, 2, 6, 6, null)) {
+            res = HeadReplacement.refit(zero, net, calib, GapHeadOptions.DEFAULTS.withRidge(0), 1, 16);
+            assertThatThrownBy(() -> HeadReplacement.refit(net, net, calib, GapHeadOptions.DEFAULTS, 1, 16))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no GAP head to refit")
+                    .hasMessageContaining("fc1");
+            Random r = new Random(1);
+            Network threeClasses = Network.builder("three").input("input", 2, 6, 6)
+                    .add("conv", TestNets.conv(r, 2, 2, 3, 1, 1), "input")
+                    .add("flatten", new Op.Flatten(1), "conv")
+                    .add("fc", TestNets.linear(r, 72, 3), "flatten").build();
+            assertThatThrownBy(() -> HeadReplacement.refit(zero, threeClasses, calib, GapHeadOptions.DEFAULTS, 1, 16))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'three'")
+                    .hasMessageContaining("[1, 3]").hasMessageContaining("[N, 4]");
+        }
+        assertThat(res.network().nodes()).extracting(Node::name)
+                .isEqualTo(zero.nodes().stream().map(Node::name).toList());
+        assertThat(res.residual()).isLessThan(1e-5);
+        float[] test = Forward.images(net, 20, 99);
+        assertThat(Forward.relError(Forward.run(res.network(), test, 20), Forward.run(net, test, 20)))
+                .isLessThan(1e-5);
+    }
+
+    @Test
     void leastSquaresHeadMatchesAFloat64RidgeSolutionOfTheFullDesign() {
         Network net = TestNets.vggDeep(4);
         int n = 40;
