@@ -7,6 +7,8 @@ import dev.thinet4j.data.Labels;
 import dev.thinet4j.eval.Accuracy;
 import dev.thinet4j.eval.Evaluation;
 import dev.thinet4j.eval.ModelSnapshot;
+import dev.thinet4j.head.GapHeadOptions;
+import dev.thinet4j.head.HeadInit;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxExporter;
@@ -49,9 +51,10 @@ final class PruneCommand implements Command {
 
     @Override
     public String usage() {
-        return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|resnet|csv:FILE]"
+        return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|vgg-gap|resnet|csv:FILE]"
                 + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|apoz|bn-gamma|random]"
                 + " [--reconstruct none|scale|full] [--images 100] [--points 10] [--seed 1] [--batch 32]"
+                + " [--head-init least-squares|zero|random] [--head-images 1000]"
                 + " [--targets original|current] [--train-labels L --finetune-epochs N --finetune-layer-iterations K] [--report R.csv] [--html R.html]"
                 + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]";
     }
@@ -89,6 +92,13 @@ final class PruneCommand implements Command {
         if ((finetuneEpochs > 0 || args.get("finetune-layer-iterations").isPresent()) && trainLabelsPath == null) {
             throw new UsageException(name() + ": fine-tuning trains on --data and needs its labels: give --train-labels");
         }
+        String headInit = args.get("head-init").orElse(null);
+        boolean headImagesGiven = args.get("head-images").isPresent();
+        int headImages = args.getInt("head-images", GapHeadOptions.DEFAULTS.images());
+        if ((headInit != null || headImagesGiven) && !policyName.equals("vgg-gap")) {
+            throw new UsageException(name() + ": --head-init and --head-images set the new head of --policy vgg-gap,"
+                    + " not of '" + policyName + "'");
+        }
         DataOptions options = DataArgs.options(args, name());
         args.finish();
 
@@ -109,7 +119,7 @@ final class PruneCommand implements Command {
         if (evalLimit > 0 && labelsPath == null && evalDataPath == null) {
             throw new UsageException(name() + ": --eval-limit needs --labels (and usually --eval-data)");
         }
-        PruningPolicy policy = parse(() -> Policies.parse(policyName, ratio));
+        PruningPolicy policy = parse(() -> policy(policyName, ratio, headInit, headImages));
         // accuracy is measured on --eval-data; with only --labels, on the calibration data itself
         Path evalPath = evalDataPath != null ? evalDataPath : labelsPath != null ? dataPath : null;
         int[] labels = labelsPath == null ? null : Labels.read(labelsPath);
@@ -247,6 +257,18 @@ final class PruneCommand implements Command {
             // fall through
         }
         throw new UsageException(name() + ": --ratio must be a number in [0, 1), got '" + v + "'");
+    }
+
+    /** The policy; for {@code vgg-gap} with the head options given (defaults otherwise). */
+    private static PruningPolicy policy(String spec, double ratio, String headInit, int headImages) {
+        if (!spec.equals("vgg-gap")) {
+            return Policies.parse(spec, ratio);
+        }
+        GapHeadOptions head = GapHeadOptions.DEFAULTS.withImages(headImages);
+        if (headInit != null) {
+            head = head.withInit(HeadInit.parse(headInit));
+        }
+        return Policies.vggGap(ratio, head);
     }
 
     private <T> T parse(java.util.function.Supplier<T> s) {

@@ -84,6 +84,10 @@ final class SensitivityCommand implements Command {
             throw new UsageException(name() + ": --eval-images must be positive, got " + evalImages);
         }
         PruningPolicy candidates = parse(() -> Policies.parse(policyName, 0.5));
+        if (candidates.gapHead().isPresent()) {
+            throw new UsageException(name() + ": the analysis keeps the model's head, so '" + policyName + "' would only"
+                    + " choose the layers of 'vgg'; give --policy vgg");
+        }
 
         Network net = OnnxImporter.load(modelPath);
         int[] labels = labelsPath == null ? null : Labels.read(labelsPath);

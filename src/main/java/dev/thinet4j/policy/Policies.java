@@ -1,5 +1,6 @@
 package dev.thinet4j.policy;
 
+import dev.thinet4j.head.GapHeadOptions;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.model.Node;
 import dev.thinet4j.surgery.ChannelGroup;
@@ -20,9 +21,10 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
-/** The built-in policies: {@code uniform}, {@code vgg}, {@code resnet} and per-layer CSV. */
+/** The built-in policies: {@code uniform}, {@code vgg}, {@code vgg-gap}, {@code resnet} and per-layer CSV. */
 public final class Policies {
     private Policies() {
     }
@@ -52,10 +54,39 @@ public final class Policies {
      * @return the policy; planning throws {@link IllegalArgumentException} for a network of three convs or fewer
      */
     public static PruningPolicy vgg(double ratio) {
-        return named("vgg", net -> {
+        return named("vgg", vggPlan("vgg", ratio));
+    }
+
+    /**
+     * ThiNet-GAP: the {@link #vgg} plan, after the pruner has replaced the fully connected head by global
+     * average pooling and one linear layer initialised by least squares to the original logits
+     * ({@link GapHeadOptions#DEFAULTS}; see {@link dev.thinet4j.head.HeadReplacement}). A fine-tuner then
+     * trains the new layer with the rest.
+     *
+     * @param ratio the fraction of channels removed from each layer, in [0, 1) (checked when planning)
+     * @return the policy, named {@code vgg-gap}
+     */
+    public static PruningPolicy vggGap(double ratio) {
+        return vggGap(ratio, GapHeadOptions.DEFAULTS);
+    }
+
+    /**
+     * As {@link #vggGap(double)} with other head options.
+     *
+     * @param ratio   the fraction of channels removed from each layer, in [0, 1) (checked when planning)
+     * @param options init, images and ridge of the new head
+     * @return the policy, named {@code vgg-gap}
+     */
+    public static PruningPolicy vggGap(double ratio, GapHeadOptions options) {
+        java.util.Objects.requireNonNull(options, "GAP head options");
+        return named("vgg-gap", vggPlan("vgg-gap", ratio), options);
+    }
+
+    private static java.util.function.Function<Network, List<LayerPlan>> vggPlan(String name, double ratio) {
+        return net -> {
             List<String> convs = net.nodesOf(dev.thinet4j.model.Op.Conv.class).stream().map(Node::name).toList();
             if (convs.size() <= 3) {
-                throw new IllegalArgumentException("policy 'vgg' prunes all convs but the last three, and '"
+                throw new IllegalArgumentException("policy '" + name + "' prunes all convs but the last three, and '"
                         + net.name() + "' has only " + convs.size() + " convs");
             }
             Set<String> allowed = new HashSet<>(convs.subList(0, convs.size() - 3));
@@ -66,7 +97,7 @@ public final class Policies {
                 }
             }
             return out;
-        });
+        };
     }
 
     /**
@@ -186,7 +217,7 @@ public final class Policies {
     }
 
     /**
-     * Parses a CLI policy name: {@code uniform}, {@code vgg}, {@code resnet} or {@code csv:FILE}.
+     * Parses a CLI policy name: {@code uniform}, {@code vgg}, {@code vgg-gap}, {@code resnet} or {@code csv:FILE}.
      *
      * @param spec  the name
      * @param ratio the ratio of the built-in policies (a CSV file has its own ratios)
@@ -202,10 +233,12 @@ public final class Policies {
                 return uniform(ratio);
             case "vgg":
                 return vgg(ratio);
+            case "vgg-gap":
+                return vggGap(ratio);
             case "resnet":
                 return resnet(ratio);
             default:
-                throw new IllegalArgumentException("unknown policy '" + spec + "'; expected uniform, vgg, resnet or csv:FILE");
+                throw new IllegalArgumentException("unknown policy '" + spec + "'; expected uniform, vgg, vgg-gap, resnet or csv:FILE");
         }
     }
 
@@ -234,7 +267,17 @@ public final class Policies {
     }
 
     private static PruningPolicy named(String name, java.util.function.Function<Network, List<LayerPlan>> f) {
+        return named(name, f, null);
+    }
+
+    private static PruningPolicy named(String name, java.util.function.Function<Network, List<LayerPlan>> f,
+                                       GapHeadOptions head) {
         return new PruningPolicy() {
+            @Override
+            public Optional<GapHeadOptions> gapHead() {
+                return Optional.ofNullable(head);
+            }
+
             @Override
             public List<LayerPlan> plan(Network net) {
                 return f.apply(net);

@@ -4,6 +4,8 @@ import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
 import dev.thinet4j.engine.ActivationBuffers;
 import dev.thinet4j.engine.InferenceEngine;
+import dev.thinet4j.head.GapHeadResult;
+import dev.thinet4j.head.HeadReplacement;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.model.Node;
@@ -73,7 +75,12 @@ public final class ThiNetPruner {
     }
 
     /**
-     * Prunes {@code net} by the policy's plan.
+     * Prunes {@code net} by the policy's plan. When the policy asks for a GAP head
+     * ({@link PruningPolicy#gapHead()}), the fully connected head is replaced first (its least-squares fit reads
+     * the calibration data with this configuration's seed and batch size), the plan is made for the network with
+     * the new head, and the replacement is recorded in the report's provenance ({@code head}, {@code head_init},
+     * {@code head_images}, {@code head_ridge}, {@code head_residual}); the report's "before" totals are those of
+     * {@code net}.
      *
      * @param net         the trained network. Not modified.
      * @param policy      which layers, at what ratio
@@ -84,15 +91,25 @@ public final class ThiNetPruner {
      */
     public PruningResult prune(Network net, PruningPolicy policy, ImageSource calibration) {
         checkInput(net, calibration);
-        List<LayerPlan> plan = policy.plan(net);
         ModelSize original = ModelSize.of(net);
         Map<String, String> provenance = provenance(net, policy.name());
+        Network start = net;
+        if (policy.gapHead().isPresent()) {
+            // ThiNet-GAP: the new head is in place before any conv is pruned, so the last convs feed it and
+            // the reconstruction targets come from the network with the new head
+            GapHeadResult head = HeadReplacement.toGapHead(net, calibration, policy.gapHead().get(), config.seed(),
+                    config.batchSize());
+            start = head.network();
+            provenance.putAll(head.asMap());
+        }
+        List<LayerPlan> plan = policy.plan(start);
 
         ImageSource images = calibrationSubset(calibration);
         List<LayerReport> layers = new ArrayList<>();
-        Network current = net;
+        Network current = start;
         try (ActivationCache cache = new ActivationCache(activationCacheBytes());
-             InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net, cache.buffers()) : null) {
+             InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(start, cache.buffers())
+                     : null) {
             for (int k = 0; k < plan.size(); k++) {
                 LayerPlan step = plan.get(k);
                 listener.layerStarted(k + 1, plan.size(), step.layer());

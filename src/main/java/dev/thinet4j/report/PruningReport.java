@@ -78,13 +78,24 @@ public record PruningReport(Map<String, String> provenance, List<LayerReport> la
         return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6g", v);
     }
 
-    /** A human summary: one line per layer and the totals, for the CLI and examples. */
+    /**
+     * A human summary: one line per layer, the head replacement when there was one, and the totals, for the CLI
+     * and examples.
+     */
     public String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%-28s %9s %12s %12s%n", "layer", "channels", "resid.before", "resid.after"));
         for (LayerReport l : layers) {
             sb.append(String.format(Locale.ROOT, "%-28s %4d→%-4d %12s %12s%n", l.layer(), l.channelsBefore(),
                     l.channelsAfter(), fmt(l.residualBefore()), fmt(l.residualAfter())));
+        }
+        if (provenance.containsKey("head")) {
+            sb.append("head ").append(provenance.get("head"));
+            if (provenance.containsKey("head_residual")) {
+                sb.append(", init ").append(provenance.get("head_init")).append(", residual ")
+                        .append(provenance.get("head_residual"));
+            }
+            sb.append(System.lineSeparator());
         }
         sb.append(String.format(Locale.ROOT, "params %d → %d (%.1f%%), MACs %d → %d (%.1f%%)%n", paramsBefore,
                 paramsAfter, 100.0 * paramsAfter / Math.max(1, paramsBefore), macsBefore, macsAfter,

@@ -60,6 +60,10 @@ class SensitivityCommandTest {
                 "--target-macs", "0.5", "--damage", "accuracy");
         assertEquals(2, badDamage.code());
         assertThat(badDamage.err()).contains("squared-logit, metric");
+        CliTest.Run gap = CliTest.run("sensitivity", "--model", MODEL, "--data", IMAGES, "--out", out,
+                "--policy", "vgg-gap");
+        assertEquals(2, gap.code());
+        assertThat(gap.err()).contains("'vgg-gap'").contains("--policy vgg");
         CliTest.Run tooMany = CliTest.run("sensitivity", "--model", MODEL, "--data", IMAGES, "--out", out,
                 "--images", "1500", "--eval-images", "600", "--criterion", "l1", "--reconstruct", "none");
         assertEquals(1, tooMany.code());

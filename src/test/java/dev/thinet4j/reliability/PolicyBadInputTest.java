@@ -143,7 +143,9 @@ class PolicyBadInputTest {
         assertRefused(IllegalArgumentException.class, () -> Policies.resnet(0.5).plan(net), "policy 'resnet'",
                 "no residual blocks", "'tiny'");
         assertRefused(IllegalArgumentException.class, () -> Policies.parse("greedy", 0.5), "unknown policy 'greedy'",
-                "uniform, vgg, resnet or csv:FILE");
+                "uniform, vgg, vgg-gap, resnet or csv:FILE");
+        assertRefused(IllegalArgumentException.class, () -> Policies.vggGap(0.5).plan(net), "policy 'vgg-gap'",
+                "'tiny' has only 3 convs");
         assertCliFails(2, prune("--out", tmp.resolve("p.onnx").toString(), "--policy", "greedy"),
                 "unknown policy 'greedy'");
         assertCliFails(1, prune("--out", tmp.resolve("p.onnx").toString(), "--policy", "vgg"), "policy 'vgg'",

@@ -81,6 +81,38 @@ public final class TestNets {
     }
 
     /**
+     * Five conv-bn-relu layers (8, 8, 12, 12, 10 channels; max pooling after the 2nd and the 5th), then the
+     * fully connected head flatten → fc1 (90→16) → relu → dropout (Identity) → fc2 (16→5): input 3×12×12.
+     * Enough convs for the {@code vgg} policy (it keeps the last three).
+     */
+    public static Network vggDeep(long seed) {
+        Random r = new Random(seed);
+        NetworkBuilder b = Network.builder("vgg-deep").input("input", 3, 12, 12);
+        int[] widths = {8, 8, 12, 12, 10};
+        String prev = "input";
+        int in = 3;
+        for (int i = 0; i < widths.length; i++) {
+            String k = Integer.toString(i + 1);
+            b.add("conv" + k, conv(r, in, widths[i], 3, 1, 1), prev)
+                    .add("bn" + k, bn(r, widths[i]), "conv" + k)
+                    .add("relu" + k, new Op.Relu(), "bn" + k);
+            prev = "relu" + k;
+            if (i == 1 || i == 4) {
+                b.add("pool" + k, new Op.MaxPool(Hw.of(2), Hw.of(2), Padding.NONE, Hw.of(1), false), prev);
+                prev = "pool" + k;
+            }
+            in = widths[i];
+        }
+        return b.add("flatten", new Op.Flatten(1), prev)
+                .add("fc1", linear(r, 10 * 3 * 3, 16), "flatten")
+                .add("relu_fc1", new Op.Relu(), "fc1")
+                .add("drop", new Op.Identity(), "relu_fc1")
+                .add("fc2", linear(r, 16, 5), "drop")
+                .output("fc2")
+                .build();
+    }
+
+    /**
      * A residual net: stem conv (8), a block conv1-bn-relu-conv2-bn + identity add, a block with a
      * projection shortcut to 12 channels (stride 2), GAP, flatten, fc. Input 3×10×10.
      */

@@ -41,7 +41,12 @@ import java.util.Locale;
  * again and writes the pruned model to {@code target/vgg_bn_fc_thinet.onnx}, its report as CSV and an
  * HTML page ({@code target/vgg_bn_fc_thinet.html}) with the accuracy / size / latency of the three models.
  *
- * <p>Arguments (all optional): {@code [ratio] [calibration images]}.
+ * <p>With {@code --gap} the same flow runs ThiNet-GAP ({@code vgg-gap} policy): the fully connected head is
+ * replaced by global average pooling and one linear layer, initialised by least squares to the original
+ * logits, before the convs are pruned; the fine-tuning trains it with the rest. Its files are
+ * {@code target/vgg_bn_fc_thinet_gap.*}.
+ *
+ * <p>Options (all optional): {@code --policy vgg|uniform --ratio R --images N --final-epochs N --quick --gap}.
  */
 public final class VggThinetExample {
     private VggThinetExample() {
@@ -56,6 +61,16 @@ public final class VggThinetExample {
         double layerLr = Double.parseDouble(opt.getOrDefault("layer-lr", "1e-3"));
         double finalLr = Double.parseDouble(opt.getOrDefault("final-lr", "1e-4"));
         boolean quick = opt.containsKey("quick");
+        boolean gap = opt.containsKey("gap");
+        if (gap) {
+            if (!policyName.equals("vgg")) {
+                throw new IllegalArgumentException("--gap goes with --policy vgg (ThiNet-GAP), not '" + policyName + "'");
+            }
+            // ThiNet-GAP: the FC head becomes global average pooling + one linear layer (least-squares init),
+            // replaced by the pruner before the convs are pruned and trained by the fine-tuner with the rest
+            policyName = "vgg-gap";
+        }
+        String stem = gap ? "vgg_bn_fc_thinet_gap" : "vgg_bn_fc_thinet";
         Path root = Path.of(".");
         Path model = root.resolve("models/vgg_bn_fc.onnx");
         Path data = root.resolve("data/fashion-mnist");
@@ -87,6 +102,12 @@ public final class VggThinetExample {
         ModelSize after = ModelSize.of(pruned.network());
         double acc1 = accuracy(pruned.network(), data);
         snapshots.add(ModelSnapshot.of("pruned", pruned.network(), acc1, latency(pruned.network(), data)));
+        if (gap) {
+            System.out.println("head: " + pruned.report().provenance().get("head") + ", init "
+                    + pruned.report().provenance().get("head_init") + ", residual "
+                    + pruned.report().provenance().get("head_residual") + " on "
+                    + pruned.report().provenance().get("head_images") + " images");
+        }
         System.out.printf(Locale.ROOT, "pruned: accuracy=%.4f params=%d (%.1f%%) macs=%d (%.1f%%)%n", acc1,
                 after.totalParams(), 100.0 * after.totalParams() / before.totalParams(), after.totalMacs(),
                 100.0 * after.totalMacs() / before.totalMacs());
@@ -123,18 +144,18 @@ public final class VggThinetExample {
         System.out.printf(Locale.ROOT, "MACs reduced %.2fx, params reduced %.2fx%n",
                 (double) before.totalMacs() / after.totalMacs(), (double) before.totalParams() / after.totalParams());
 
-        Path out = root.resolve("target/vgg_bn_fc_thinet.onnx");
+        Path out = root.resolve("target/" + stem + ".onnx");
         Files.createDirectories(out.getParent());
         OnnxExporter.save(tuned.network(), out);
-        tuned.report().writeCsv(root.resolve("target/vgg_bn_fc_thinet.csv"));
-        Path html = root.resolve("target/vgg_bn_fc_thinet.html");
+        tuned.report().writeCsv(root.resolve("target/" + stem + ".csv"));
+        Path html = root.resolve("target/" + stem + ".html");
         HtmlReport.builder(tuned.report()).title("ThiNet on VGG-BN (Fashion-MNIST), " + policyName + " " + ratio)
                 .snapshots(snapshots).layerSizes(before, ModelSize.of(tuned.network()))
                 .note("Accuracy: top-1 on the shipped 2,000 Fashion-MNIST test images. Pruning used " + images
                         + " calibration images of the training subset; fine-tuning used the 10,000 training images."
                         + " Latency: " + Evaluation.latencySetup() + ".")
                 .build().writeHtml(html);
-        System.out.println("wrote " + out + ", target/vgg_bn_fc_thinet.csv and " + html);
+        System.out.println("wrote " + out + ", target/" + stem + ".csv and " + html);
     }
 
     /** {@code --key value} and {@code --flag} arguments. */
@@ -143,10 +164,10 @@ public final class VggThinetExample {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--")) {
                 throw new IllegalArgumentException("unexpected argument '" + args[i] + "'; options: --policy vgg|uniform"
-                        + " --ratio R --images N --final-epochs N --layer-lr LR --final-lr LR --quick");
+                        + " --ratio R --images N --final-epochs N --layer-lr LR --final-lr LR --quick --gap");
             }
             String key = args[i].substring(2);
-            if (key.equals("quick")) {
+            if (key.equals("quick") || key.equals("gap")) {
                 m.put(key, "true");
             } else {
                 m.put(key, args[++i]);
