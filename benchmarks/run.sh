@@ -77,7 +77,7 @@ if [[ ${1:-} == all ]]; then
         fi
         echo "== $name: $*" >&2
         echo "$name before: $(uptime)" >> "$out/load.txt"
-        jmh "$@" -rf json -rff "$out/$name.json" 2>&1 | tee "$out/$name.log" | grep -E '^(Iteration|\[PruneBenchmark\]|# Parameters|# Benchmark:)' >&2 || true
+        jmh "$@" -rf json -rff "$out/$name.json" 2>&1 | tee "$out/$name.log" | grep --line-buffered -E '^(Iteration|\[PruneBenchmark\]|# Parameters|# Benchmark:)' >&2 || true
         echo "$name after: $(uptime)" >> "$out/load.txt"
         if [[ ! -s $out/$name.json ]]; then
             echo "benchmarks/run.sh all: step $name wrote no results; see $out/$name.log" >&2

@@ -23,12 +23,15 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /**
  * EJML solve variants for the least-squares reconstruction at the sizes a VGG-16 layer gives in {@code full}
  * mode: a 3×3 consumer with C input channels has n = 9·C columns, and C targets (VGG's consumers keep the width
- * inside a block); C = 64 … 512 gives n = 576 … 4608. The data are m = 2·n seeded rows X (correlated columns) and
- * Y = X·W + noise. Single-shot times, one solve per call.
+ * inside a block); C = 64 … 512 gives n = 576 … 4608. The variants on raw rows get m = 2·n seeded rows X
+ * (correlated columns) and Y = X·W + noise; the normal-equation variants get a seeded, well-conditioned n×n
+ * symmetric positive definite matrix for XᵀX (forming XᵀX of 2n rows would take minutes of set-up at C = 512, and
+ * Cholesky's time does not depend on the values) and a random n×C XᵀY. Single-shot times, one solve per call.
  *
  * <ul>
  *   <li>{@link #cholesky} / {@link #choleskyMt}: normal equations, (XᵀX) W = XᵀY by Cholesky, from the
@@ -67,36 +70,53 @@ public class SolveBenchmark {
     private double yty;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams params) {
         int n = 9 * channels;
         int k = channels;
         int m = 2 * n;
         SplittableRandom rnd = new SplittableRandom(SEED);
-        x = new DMatrixRMaj(m, n);
-        double[] shared = new double[m];
-        for (int i = 0; i < m; i++) {
-            shared[i] = rnd.nextGaussian();
-        }
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                x.data[i * n + j] = rnd.nextGaussian() + 0.3 * shared[i];
-            }
-        }
-        DMatrixRMaj w = new DMatrixRMaj(n, k);
-        for (int i = 0; i < w.data.length; i++) {
-            w.data[i] = rnd.nextGaussian() / Math.sqrt(n);
-        }
-        y = new DMatrixRMaj(m, k);
-        CommonOps_MT_DDRM.mult(x, w, y);
-        for (int i = 0; i < y.data.length; i++) {
-            y.data[i] += 0.01 * rnd.nextGaussian();
-        }
-        xtx = new DMatrixRMaj(n, n);
-        xty = new DMatrixRMaj(n, k);
-        CommonOps_MT_DDRM.multTransA(x, x, xtx);
-        CommonOps_MT_DDRM.multTransA(x, y, xty);
-        yty = CommonOps_DDRM.elementSumAbs(CommonOps_DDRM.elementMult(y, y, null));
         EjmlConcurrency.setMaxThreads(Runtime.getRuntime().availableProcessors());
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        if (method.startsWith("qr") || method.startsWith("gram")) {
+            // the raw rows: correlated columns (a shared factor), Y = X·W + noise
+            x = new DMatrixRMaj(m, n);
+            double[] shared = new double[m];
+            for (int i = 0; i < m; i++) {
+                shared[i] = rnd.nextGaussian();
+            }
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    x.data[i * n + j] = rnd.nextGaussian() + 0.3 * shared[i];
+                }
+            }
+            DMatrixRMaj w = new DMatrixRMaj(n, k);
+            for (int i = 0; i < w.data.length; i++) {
+                w.data[i] = rnd.nextGaussian() / Math.sqrt(n);
+            }
+            y = new DMatrixRMaj(m, k);
+            CommonOps_MT_DDRM.mult(x, w, y);
+            for (int i = 0; i < y.data.length; i++) {
+                y.data[i] += 0.01 * rnd.nextGaussian();
+            }
+        } else {
+            // XᵀX of m = 2n rows would cost m·n² in the set-up (minutes at C = 512); Cholesky's time does not
+            // depend on the values, so a well-conditioned symmetric positive definite matrix of the same size
+            // stands in for it: diagonal n, off-diagonal uniform in (−0.5, 0.5) (diagonally dominant)
+            xtx = new DMatrixRMaj(n, n);
+            for (int i = 0; i < n; i++) {
+                xtx.data[i * n + i] = n;
+                for (int j = 0; j < i; j++) {
+                    double v = rnd.nextDouble() - 0.5;
+                    xtx.data[i * n + j] = v;
+                    xtx.data[j * n + i] = v;
+                }
+            }
+            xty = new DMatrixRMaj(n, k);
+            for (int i = 0; i < xty.data.length; i++) {
+                xty.data[i] = rnd.nextGaussian() * n;
+            }
+            yty = 1e3 * CommonOps_DDRM.elementSumAbs(CommonOps_DDRM.elementMult(xty, xty, null)) / n;
+        }
     }
 
     private static DMatrixRMaj solve(LinearSolverDense<DMatrixRMaj> solver, DMatrixRMaj a, DMatrixRMaj b) {
