@@ -105,10 +105,12 @@ if [[ ${1:-} == all ]]; then
         step forward ForwardBenchmark -p model=vgg16_bn,resnet50 -p batch=1,8 -f 1 -wi 1 -w 2s -i 3 -r 2s
     fi
     java -cp "$classpath" dev.thinet4j.bench.BenchReport "$out"/*.json
-    echo "### Peak memory of the pruning runs (sampled every 20 ms)"
-    echo
-    grep -h '^\[PruneBenchmark\] peak' "$out"/prune-*.log | sed 's/^/    /' || true
-    echo
+    if compgen -G "$out/prune-*.log" > /dev/null; then
+        echo "### Peak memory of the pruning runs (sampled every 20 ms)"
+        echo
+        grep -h '^\[PruneBenchmark\] peak' "$out"/prune-*.log | sed 's/^/    /' || true
+        echo
+    fi
     echo "### Load average before/after each step"
     echo
     sed 's/^/    /' "$out/load.txt"

@@ -246,7 +246,7 @@ public final class BenchReport {
     static String sampling(List<Score> scores) {
         Map<String, Map<String, Score>> rows = group(scores, "SamplingBenchmark",
                 s -> s.param("channels", "?") + "|" + s.param("size", "?") + "|" + s.param("images", "?") + "|"
-                        + s.param("points", "?") + "|" + s.param("full", "?"));
+                        + String.format(Locale.ROOT, "%6s", s.param("points", "?")) + "|" + s.param("full", "?"));
         if (rows.isEmpty()) {
             return "";
         }
@@ -258,6 +258,7 @@ public final class BenchReport {
             String[] k = keyPart(e.getKey()).split("\\|");
             Score sample = get(e.getValue(), "sample");
             Score fwd = get(e.getValue(), "forward");
+            k[3] = k[3].trim();
             double samples = Double.parseDouble(k[2]) * Double.parseDouble(k[3]);
             String perS = sample == null ? "–" : String.format(Locale.ROOT, "%,.0f [%,.0f–%,.0f]",
                     samples / sample.ms() * 1e3, samples / sample.maxMs() * 1e3, samples / sample.minMs() * 1e3);
