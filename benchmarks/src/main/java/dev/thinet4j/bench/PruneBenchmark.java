@@ -6,11 +6,13 @@ import dev.thinet4j.data.ImageSources;
 import dev.thinet4j.engine.InferenceEngine;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.policy.Policies;
+import dev.thinet4j.policy.PruningPolicy;
 import dev.thinet4j.pruner.PrunerConfig;
 import dev.thinet4j.pruner.PruningResult;
 import dev.thinet4j.pruner.ThiNetPruner;
 import dev.thinet4j.reconstruction.Reconstruction;
 import dev.thinet4j.selection.Criterion;
+import dev.thinet4j.zoo.ResNet;
 import dev.thinet4j.zoo.Vgg;
 import dev.thinet4j.zoo.VggConfig;
 import dev.thinet4j.zoo.VggHead;
@@ -30,6 +32,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -38,16 +41,18 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * End to end: ThiNet on VGG-16-BN (GAP head, zoo weights, seed 1) at 224×224 with the {@code vgg} policy at
- * ratio 0.5, {@code full} reconstruction, 64 seeded standard-normal calibration images, 10 points per image,
- * batches of {@link #batch} (targets from the original network, the default), against one forward pass of the
- * same 64 images through the unpruned model with the same batch size. Single-shot times, one call per
- * iteration.
+ * End to end: ThiNet on a zoo network at 224×224 with seeded random weights (seed 1) — {@code model=vgg16_bn}:
+ * VGG-16-BN (GAP head) with the {@code vgg} policy at ratio 0.5; {@code model=resnet50}: ResNet-50 with the
+ * {@code resnet} policy at ratio 0.5 — {@code full} reconstruction, {@link #images} (64) seeded
+ * standard-normal calibration images, 10 points per image, batches of {@link #batch} (targets from the
+ * original network, the default), against one forward pass of the same images through the unpruned model
+ * with the same batch size. Single-shot times, one call per iteration. {@code -p images=32,128} (with
+ * {@code PruneBenchmark.prune}) shows that peak memory does not grow with the number of images.
  *
  * <ul>
  *   <li>{@link #prune}: the whole {@link ThiNetPruner#prune} call (engines, sampling with the activation
  *       cache, selection, reconstruction, thinning).</li>
- *   <li>{@link #forward}: the 64 images through a warm engine of the unpruned model (the engine and its buffers
+ *   <li>{@link #forward}: the same images through a warm engine of the unpruned model (the engine and its buffers
  *       are made in the set-up, so this is the cheaper, steady-state baseline and the ratio errs on the slow
  *       side).</li>
  * </ul>
@@ -63,16 +68,24 @@ import java.util.concurrent.TimeUnit;
 @Fork(value = 1, jvmArgsAppend = {"-Xmx800m", "-Dorg.bytedeco.javacpp.maxbytes=3G",
         "-Dorg.bytedeco.javacpp.maxphysicalbytes=4G"})
 public class PruneBenchmark {
-    static final int IMAGES = 64;
     static final long SEED = 1;
+
+    /** The network: {@code vgg16_bn} (vgg policy) or {@code resnet50} (resnet policy). */
+    @Param({"vgg16_bn", "resnet50"})
+    public String model;
+
+    /** Calibration images. */
+    @Param({"64"})
+    public int images;
 
     /** Images per forward pass, for both benchmarks. */
     @Param({"8"})
     public int batch;
 
     private Network net;
-    private ImageSource images;
+    private ImageSource source;
     private InferenceEngine engine;
+    private String method;
     private Thread sampler;
     private volatile boolean sampling;
     private volatile long peakRss;
@@ -80,22 +93,31 @@ public class PruneBenchmark {
     private volatile long peakJavaCpp;
 
     @Setup(Level.Trial)
-    public void setUp() {
-        net = Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(), ZooOptions.randomized(SEED));
+    public void setUp(BenchmarkParams params) {
+        net = switch (model) {
+            case "vgg16_bn" -> Vgg.build(VggConfig.vgg16Bn().toBuilder().head(VggHead.GAP).build(),
+                    ZooOptions.randomized(SEED));
+            case "resnet50" -> ResNet.resnet50(ZooOptions.randomized(SEED));
+            default -> throw new IllegalArgumentException("unknown model " + model);
+        };
         var in = net.input();
-        float[] data = new float[IMAGES * in.channels() * in.height() * in.width()];
+        float[] data = new float[images * in.channels() * in.height() * in.width()];
         SplittableRandom rnd = new SplittableRandom(SEED);
         for (int i = 0; i < data.length; i++) {
             data[i] = (float) rnd.nextGaussian();
         }
-        images = ImageSources.fromArray(data, IMAGES, in.channels(), in.height(), in.width(), null);
-        engine = new InferenceEngine(net);
+        source = ImageSources.fromArray(data, images, in.channels(), in.height(), in.width(), null);
+        // only the forward benchmark's fork holds an engine, so the prune fork's memory peaks are the pruner's
+        method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        engine = method.equals("forward") ? new InferenceEngine(net) : null;
     }
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        engine.close();
-        images.close();
+        if (engine != null) {
+            engine.close();
+        }
+        source.close();
     }
 
     @Setup(Level.Iteration)
@@ -136,24 +158,25 @@ public class PruneBenchmark {
         sampler.join();
         sampleMemory();
         System.out.printf("%n[PruneBenchmark] peak resident %d MiB, peak used heap %d MiB, peak JavaCPP-tracked %d MiB"
-                + " (OMP_NUM_THREADS=%s)%n", peakRss >> 20, peakHeap >> 20, peakJavaCpp >> 20,
-                System.getenv("OMP_NUM_THREADS"));
+                + " (%s, model=%s images=%d, OMP_NUM_THREADS=%s)%n", peakRss >> 20, peakHeap >> 20,
+                peakJavaCpp >> 20, method, model, images, System.getenv("OMP_NUM_THREADS"));
     }
 
-    /** ThiNet, vgg policy 0.5, full reconstruction, 64 images × 10 points. */
+    /** ThiNet, vgg or resnet policy 0.5, full reconstruction, {@link #images} images × 10 points. */
     @Benchmark
     public long prune() {
         PrunerConfig config = PrunerConfig.builder().criterion(Criterion.THINET).reconstruction(Reconstruction.FULL)
-                .images(IMAGES).pointsPerImage(10).seed(SEED).batchSize(batch).build();
-        PruningResult r = new ThiNetPruner(config).prune(net, Policies.vgg(0.5), images);
+                .images(images).pointsPerImage(10).seed(SEED).batchSize(batch).build();
+        PruningPolicy policy = model.equals("resnet50") ? Policies.resnet(0.5) : Policies.vgg(0.5);
+        PruningResult r = new ThiNetPruner(config).prune(net, policy, source);
         return r.report().macsAfter();
     }
 
-    /** The same 64 images through the unpruned model, once. */
+    /** The same images through the unpruned model, once. */
     @Benchmark
     public float forward() {
         float sink = 0;
-        for (Batch b : images.batches(batch)) {
+        for (Batch b : source.batches(batch)) {
             try (INDArray x = b.toINDArray(); INDArray y = engine.forward(x)) {
                 sink += y.getFloat(0);
             }
