@@ -260,7 +260,7 @@ public final class ActivationCache implements AutoCloseable {
 
     /**
      * The latest tensor that the pass from {@code start} (null: the input) to {@code taps} computes, that
-     * dominates the taps, depends on none of {@code changing}, fits in {@code budget} for all images and saves
+     * dominates the taps and the network's outputs, depends on none of {@code changing}, fits in {@code budget} for all images and saves
      * at least {@code minMacsPerByte} multiply-adds per byte kept (the work of the nodes between the start
      * and it, which the next pass skips).
      */
@@ -284,7 +284,10 @@ public final class ActivationCache implements AutoCloseable {
                 continue;
             }
             long perImage = bytesFor(shapes.get(t), 1);
-            if (perImage * images > budget || !dominates(net, t, taps)) {
+            // the tensor must also dominate the network's outputs: inside a residual block a tensor dominates this
+            // step's taps but not the next block's (the shortcut bypasses it), and keeping it would send the next
+            // step back to the images; a block's input or output serves both (in a chain every tensor qualifies)
+            if (perImage * images > budget || !dominates(net, t, taps) || !dominates(net, t, net.outputs())) {
                 continue;
             }
             Set<String> up = upstream(net, t);
