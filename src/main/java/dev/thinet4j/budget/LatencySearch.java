@@ -1,0 +1,233 @@
+package dev.thinet4j.budget;
+
+import dev.thinet4j.data.ImageSource;
+import dev.thinet4j.eval.Evaluation;
+import dev.thinet4j.model.ModelSize;
+import dev.thinet4j.model.Network;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Meets a <em>latency</em> budget — keep at most the fraction {@code target} of the unpruned network's measured
+ * forward time — by searching over MACs budgets: for a MACs fraction f the {@link BudgetSolver} gives a plan (from the
+ * same sensitivity table), the plan's architecture ({@link Budget#architecture}) is timed with a {@link LatencyMeter},
+ * and f is moved until the measured latency fraction t(f) = latency(plan(f)) / latency(unpruned) is at most the target.
+ * Nothing here predicts latency from MACs: every accepted plan was timed.
+ *
+ * <p><b>Search.</b> t(f) grows with f (more MACs, more time; timing noise aside) and plans exist only from some
+ * smallest f up (the solver says when a MACs budget cannot be met). The search keeps the largest f whose plan was
+ * timed within the target ("best"), the smallest f timed over it ("above", initially 1: the unpruned network) and
+ * the largest f without a plan ("below", initially 0). It starts at f = target; while no plan meets the target it
+ * tries f·target/t(f) after a plan that was too slow (latency assumed proportional to MACs near f) when that lies
+ * strictly between below and above, the midpoint otherwise; once one does, it bisects between best and above. It stops
+ * when that interval is narrower than {@code resolution} or after {@code maxSteps} timings. Plans that the solver
+ * returns twice (neighbouring f, same channel counts) are timed once.
+ *
+ * <p>Timing on a busy machine is noisy: the result carries every step so a caller can show what was measured, and
+ * the pruned network should be timed again afterwards.
+ */
+public final class LatencySearch {
+    private static final Logger LOG = LoggerFactory.getLogger(LatencySearch.class);
+
+    /** Default number of timed candidate plans. */
+    public static final int DEFAULT_MAX_STEPS = 8;
+    /** Default width of the final MACs-fraction interval. */
+    public static final double DEFAULT_RESOLUTION = 0.01;
+
+    /** Forward-pass time of a network, in any unit (only ratios are used). */
+    @FunctionalInterface
+    public interface LatencyMeter {
+        /** @return the time of one forward pass (e.g. median milliseconds per image), positive */
+        double time(Network net);
+    }
+
+    /**
+     * One timed (or rejected) MACs budget.
+     *
+     * @param macsTarget      the MACs fraction asked of the solver
+     * @param macsKept        the MACs fraction of its plan (NaN when there was none)
+     * @param time            measured time of the plan's architecture (NaN when there was no plan)
+     * @param latencyFraction time / the unpruned network's time (NaN when there was no plan)
+     * @param feasible        whether the solver found a plan for the MACs budget
+     * @param meets           whether the plan's latency fraction is at most the target
+     */
+    public record Step(double macsTarget, double macsKept, double time, double latencyFraction, boolean feasible,
+                       boolean meets) {
+    }
+
+    /**
+     * The chosen plan and how it was found.
+     *
+     * @param plan            the plan with the largest MACs budget whose architecture was timed within the target
+     * @param target          the latency fraction asked for
+     * @param baselineTime    measured time of the unpruned network
+     * @param time            measured time of the plan's architecture
+     * @param steps           every candidate, in the order tried
+     */
+    public record Result(BudgetPlan plan, double target, double baselineTime, double time, List<Step> steps) {
+        public Result {
+            steps = List.copyOf(steps);
+        }
+
+        /** time / baselineTime. */
+        public double latencyFraction() {
+            return time / baselineTime;
+        }
+    }
+
+    private final double resolution;
+    private final int maxSteps;
+
+    /** A search with {@link #DEFAULT_RESOLUTION} and {@link #DEFAULT_MAX_STEPS}. */
+    public LatencySearch() {
+        this(DEFAULT_RESOLUTION, DEFAULT_MAX_STEPS);
+    }
+
+    /**
+     * @param resolution stop when the MACs-fraction interval between the best plan and the smallest too-slow one
+     *                   is narrower than this, in (0, 1)
+     * @param maxSteps   most candidate budgets tried (each timed unless its plan was timed already), at least 1
+     */
+    public LatencySearch(double resolution, int maxSteps) {
+        if (!(resolution > 0 && resolution < 1)) {
+            throw new IllegalArgumentException("resolution must be in (0, 1), got " + resolution);
+        }
+        if (maxSteps < 1) {
+            throw new IllegalArgumentException("the latency search needs at least one step, got " + maxSteps);
+        }
+        this.resolution = resolution;
+        this.maxSteps = maxSteps;
+    }
+
+    /**
+     * A meter that runs the network with {@link dev.thinet4j.engine.InferenceEngine}: median milliseconds per image
+     * over {@code repeats} timed forward passes of the first {@code batch} images, after {@code warmup} untimed ones
+     * ({@link Evaluation#latencyMillisPerImage(Network, ImageSource, int, int, int)}).
+     */
+    public static LatencyMeter engine(ImageSource images, int batch, int warmup, int repeats) {
+        Objects.requireNonNull(images, "images");
+        return net -> Evaluation.latencyMillisPerImage(net, images, batch, warmup, repeats);
+    }
+
+    /**
+     * Finds the plan with the largest MACs budget whose measured latency fraction is at most {@code target}.
+     *
+     * @param net      the network the table was measured on. Not modified.
+     * @param table    its sensitivity table
+     * @param target   fraction of the unpruned network's latency to keep, in (0, 1]
+     * @param template minimum channels, channel multiple and tolerance of each MACs budget (its resource and
+     *                 fraction are ignored)
+     * @param damage   the solver's predicted damage
+     * @param meter    times a network
+     * @return the plan and the steps
+     * @throws IllegalArgumentException when no plan tried was timed within the target (saying the fastest one found)
+     */
+    public Result search(Network net, SensitivityTable table, double target, BudgetTarget template, Damage damage,
+                         LatencyMeter meter) {
+        if (!(target > 0 && target <= 1)) {
+            throw new IllegalArgumentException("the fraction of the latency to keep must be in (0, 1], got " + target);
+        }
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(meter, "meter");
+        double baseline = meter.time(net);
+        if (!(baseline > 0)) {
+            throw new IllegalStateException("measured a non-positive time " + baseline + " for the unpruned network");
+        }
+        long macs0 = ModelSize.of(net).totalMacs();
+        if (target == 1) {
+            // the unpruned network meets a budget of its own latency by definition, whatever the timing noise
+            BudgetPlan whole = Budget.solve(net, table, macs(template, 1), damage);
+            return new Result(whole, target, baseline, baseline, List.of(new Step(1, 1, baseline, 1, true, true)));
+        }
+        List<Step> steps = new ArrayList<>();
+        Map<List<Integer>, Double> timed = new HashMap<>();
+        double below = 0;
+        double above = 1;
+        double bestF = Double.NaN;
+        BudgetPlan best = null;
+        double bestTime = Double.NaN;
+        Step fastest = null;
+        double f = target;
+        for (int k = 0; k < maxSteps; k++) {
+            BudgetPlan plan;
+            try {
+                plan = Budget.solve(net, table, macs(template, f), damage);
+            } catch (IllegalArgumentException e) {
+                LOG.debug("latency search: no plan for macs<={}: {}", f, e.getMessage());
+                steps.add(new Step(f, Double.NaN, Double.NaN, Double.NaN, false, false));
+                below = Math.max(below, f);
+                f = next(below, above, best == null ? Double.NaN : bestF, Double.NaN, Double.NaN, target);
+                if (Double.isNaN(f)) {
+                    break;
+                }
+                continue;
+            }
+            List<Integer> key = plan.choices().stream().map(BudgetPlan.Choice::keep).toList();
+            Double known = timed.get(key);
+            double time = known != null ? known : meter.time(Budget.architecture(net, plan));
+            timed.put(key, time);
+            double fraction = time / baseline;
+            boolean meets = fraction <= target;
+            Step step = new Step(f, (double) Budget.measure(net, plan, BudgetTarget.Resource.MACS) / macs0, time,
+                    fraction, true, meets);
+            steps.add(step);
+            LOG.info(String.format(Locale.ROOT, "latency search: macs<=%.4f -> kept macs %.4f, latency %.4f of the"
+                    + " unpruned network (target %.4f)%s", f, step.macsKept(), fraction, target,
+                    known != null ? ", same plan as before" : ""));
+            if (fastest == null || fraction < fastest.latencyFraction()) {
+                fastest = step;
+            }
+            if (meets) {
+                if (best == null || f > bestF) {
+                    best = plan;
+                    bestF = f;
+                    bestTime = time;
+                }
+            } else {
+                above = Math.min(above, f);
+            }
+            f = next(below, above, best == null ? Double.NaN : bestF, f, fraction, target);
+            if (Double.isNaN(f)) {
+                break;
+            }
+        }
+        if (best == null) {
+            String got = fastest == null ? "the solver found no plan for any MACs budget tried (down to "
+                    + String.format(Locale.ROOT, "%.4f", below) + ")"
+                    : String.format(Locale.ROOT, "the fastest plan tried (macs kept %.4f) measured %.4f of the"
+                    + " unpruned network's latency", fastest.macsKept(), fastest.latencyFraction());
+            throw new IllegalArgumentException(String.format(Locale.ROOT,
+                    "latency target %.4f not reached in %d steps: %s", target, steps.size(), got));
+        }
+        return new Result(best, target, baseline, bestTime, steps);
+    }
+
+    /** The next MACs fraction to try, or NaN to stop. */
+    private double next(double below, double above, double bestF, double lastF, double lastFraction, double target) {
+        if (!Double.isNaN(bestF)) {
+            return above - bestF < resolution ? Double.NaN : (bestF + above) / 2;
+        }
+        if (above - below < resolution) {
+            return Double.NaN;
+        }
+        if (!Double.isNaN(lastFraction) && lastFraction > target) {
+            double guess = lastF * target / lastFraction;
+            if (guess > below && guess < above) {
+                return guess;
+            }
+        }
+        return (below + above) / 2;
+    }
+
+    private static BudgetTarget macs(BudgetTarget template, double f) {
+        return new BudgetTarget(BudgetTarget.Resource.MACS, f, template.minChannels(), template.channelMultiple(),
+                template.tolerance());
+    }
+}
