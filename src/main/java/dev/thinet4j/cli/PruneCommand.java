@@ -48,7 +48,11 @@ import java.util.Set;
 /**
  * {@code thinet4j prune}: layer-by-layer ThiNet pruning of an ONNX model. Optionally measures top-1
  * accuracy before and after ({@code --labels}, on {@code --eval-data} or else on {@code --data}) and
- * writes an HTML report ({@code --html}).
+ * writes an HTML report ({@code --html}). With {@code --target-macs}, {@code --target-params} or
+ * {@code --target-latency} instead of {@code --ratio}, the per-layer ratios come from a sensitivity analysis of
+ * the policy's layers on a held-out part of {@code --data} and the budget solver ({@link Budget},
+ * {@link LatencySearch}); {@code --bn-recalibrate} re-estimates the pruned model's BN statistics
+ * ({@link BnRecalibration}).
  */
 final class PruneCommand implements Command {
     @Override
@@ -170,8 +174,7 @@ final class PruneCommand implements Command {
             if (budget != null) {
                 int[] dataLabels = trainLabelsPath != null ? Labels.read(trainLabelsPath)
                         : evalDataPath == null ? labels : null;
-                DataSplit split = parse(() -> DataSplit.of(data, dataLabels, config.images(), budget.evalImages(),
-                        config.seed()));
+                DataSplit split = DataSplit.of(data, dataLabels, config.images(), budget.evalImages(), config.seed());
                 calibration = split.calibration();
                 PruningPolicy candidates = policy;
                 out.printf(Locale.ROOT, "budget %s: sensitivity of the %s policy's layers on %d held-out images of"
