@@ -19,7 +19,8 @@ import java.util.Objects;
  * forward time — by searching over MACs budgets: for a MACs fraction f the {@link BudgetSolver} gives a plan (from the
  * same sensitivity table), the plan's architecture ({@link Budget#architecture}) is timed with a {@link LatencyMeter},
  * and f is moved until the measured latency fraction t(f) = latency(plan(f)) / latency(unpruned) is at most the target.
- * Nothing here predicts latency from MACs: every accepted plan was timed.
+ * Nothing here predicts latency from MACs: every accepted plan was timed. The unpruned network is timed again right
+ * before each candidate, so that a change of the machine's load between steps does not bias the fraction.
  *
  * <p><b>Search.</b> t(f) grows with f (more MACs, more time; timing noise aside) and plans exist only from some
  * smallest f up (the solver says when a MACs budget cannot be met). The search keeps the largest f whose plan was
@@ -53,13 +54,15 @@ public final class LatencySearch {
      *
      * @param macsTarget      the MACs fraction asked of the solver
      * @param macsKept        the MACs fraction of its plan (NaN when there was none)
+     * @param baselineTime    time of the unpruned network, measured just before the plan's (NaN when there was no
+     *                        plan)
      * @param time            measured time of the plan's architecture (NaN when there was no plan)
-     * @param latencyFraction time / the unpruned network's time (NaN when there was no plan)
+     * @param latencyFraction time / baselineTime (NaN when there was no plan)
      * @param feasible        whether the solver found a plan for the MACs budget
      * @param meets           whether the plan's latency fraction is at most the target
      */
-    public record Step(double macsTarget, double macsKept, double time, double latencyFraction, boolean feasible,
-                       boolean meets) {
+    public record Step(double macsTarget, double macsKept, double baselineTime, double time, double latencyFraction,
+                       boolean feasible, boolean meets) {
     }
 
     /**
@@ -67,7 +70,7 @@ public final class LatencySearch {
      *
      * @param plan            the plan with the largest MACs budget whose architecture was timed within the target
      * @param target          the latency fraction asked for
-     * @param baselineTime    measured time of the unpruned network
+     * @param baselineTime    measured time of the unpruned network, just before the plan's
      * @param time            measured time of the plan's architecture
      * @param steps           every candidate, in the order tried
      */
@@ -136,23 +139,21 @@ public final class LatencySearch {
         }
         Objects.requireNonNull(template, "template");
         Objects.requireNonNull(meter, "meter");
-        double baseline = meter.time(net);
-        if (!(baseline > 0)) {
-            throw new IllegalStateException("measured a non-positive time " + baseline + " for the unpruned network");
-        }
         long macs0 = ModelSize.of(net).totalMacs();
         if (target == 1) {
             // the unpruned network meets a budget of its own latency by definition, whatever the timing noise
+            double baseline = baseline(meter, net);
             BudgetPlan whole = Budget.solve(net, table, macs(template, 1), damage);
-            return new Result(whole, target, baseline, baseline, List.of(new Step(1, 1, baseline, 1, true, true)));
+            return new Result(whole, target, baseline, baseline,
+                    List.of(new Step(1, 1, baseline, baseline, 1, true, true)));
         }
         List<Step> steps = new ArrayList<>();
-        Map<List<Integer>, Double> timed = new HashMap<>();
+        Map<List<Integer>, double[]> timed = new HashMap<>();
         double below = 0;
         double above = 1;
         double bestF = Double.NaN;
         BudgetPlan best = null;
-        double bestTime = Double.NaN;
+        Step bestStep = null;
         Step fastest = null;
         double f = target;
         for (int k = 0; k < maxSteps; k++) {
@@ -161,7 +162,7 @@ public final class LatencySearch {
                 plan = Budget.solve(net, table, macs(template, f), damage);
             } catch (IllegalArgumentException e) {
                 LOG.debug("latency search: no plan for macs<={}: {}", f, e.getMessage());
-                steps.add(new Step(f, Double.NaN, Double.NaN, Double.NaN, false, false));
+                steps.add(new Step(f, Double.NaN, Double.NaN, Double.NaN, Double.NaN, false, false));
                 below = Math.max(below, f);
                 f = next(below, above, best == null ? Double.NaN : bestF, Double.NaN, Double.NaN, target);
                 if (Double.isNaN(f)) {
@@ -170,13 +171,13 @@ public final class LatencySearch {
                 continue;
             }
             List<Integer> key = plan.choices().stream().map(BudgetPlan.Choice::keep).toList();
-            Double known = timed.get(key);
-            double time = known != null ? known : meter.time(Budget.architecture(net, plan));
-            timed.put(key, time);
-            double fraction = time / baseline;
+            double[] known = timed.get(key);
+            double[] times = known != null ? known : timePair(meter, net, Budget.architecture(net, plan));
+            timed.put(key, times);
+            double fraction = times[1] / times[0];
             boolean meets = fraction <= target;
-            Step step = new Step(f, (double) Budget.measure(net, plan, BudgetTarget.Resource.MACS) / macs0, time,
-                    fraction, true, meets);
+            Step step = new Step(f, (double) Budget.measure(net, plan, BudgetTarget.Resource.MACS) / macs0, times[0],
+                    times[1], fraction, true, meets);
             steps.add(step);
             LOG.info(String.format(Locale.ROOT, "latency search: macs<=%.4f -> kept macs %.4f, latency %.4f of the"
                     + " unpruned network (target %.4f)%s", f, step.macsKept(), fraction, target,
@@ -188,7 +189,7 @@ public final class LatencySearch {
                 if (best == null || f > bestF) {
                     best = plan;
                     bestF = f;
-                    bestTime = time;
+                    bestStep = step;
                 }
             } else {
                 above = Math.min(above, f);
@@ -206,7 +207,24 @@ public final class LatencySearch {
             throw new IllegalArgumentException(String.format(Locale.ROOT,
                     "latency target %.4f not reached in %d steps: %s", target, steps.size(), got));
         }
-        return new Result(best, target, baseline, bestTime, steps);
+        return new Result(best, target, bestStep.baselineTime(), bestStep.time(), steps);
+    }
+
+    /**
+     * Times the unpruned network, then the candidate, back to back, so that a change of the machine's load between
+     * steps moves both: {unpruned, candidate}.
+     */
+    private static double[] timePair(LatencyMeter meter, Network net, Network candidate) {
+        double base = baseline(meter, net);
+        return new double[]{base, meter.time(candidate)};
+    }
+
+    private static double baseline(LatencyMeter meter, Network net) {
+        double t = meter.time(net);
+        if (!(t > 0)) {
+            throw new IllegalStateException("measured a non-positive time " + t + " for the unpruned network");
+        }
+        return t;
     }
 
     /** The next MACs fraction to try, or NaN to stop. */

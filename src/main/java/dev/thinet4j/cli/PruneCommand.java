@@ -195,9 +195,10 @@ final class PruneCommand implements Command {
                                     LATENCY_WARMUP, budget.latencyRepeats()));
                     for (LatencySearch.Step st : latency.steps()) {
                         out.printf(Locale.ROOT, "latency search: macs<=%.4f -> %s%n", st.macsTarget(),
-                                st.feasible() ? String.format(Locale.ROOT, "kept macs %.4f, measured latency %.4f"
-                                        + " of the original%s", st.macsKept(), st.latencyFraction(),
-                                        st.meets() ? "" : " (too slow)") : "no plan");
+                                st.feasible() ? String.format(Locale.ROOT, "kept macs %.4f, %.4f ms/image against"
+                                        + " %.4f unpruned: latency %.4f of the original%s", st.macsKept(), st.time(),
+                                        st.baselineTime(), st.latencyFraction(), st.meets() ? "" : " (too slow)")
+                                        : "no plan");
                     }
                     plan = latency.plan();
                 } else {
@@ -254,9 +255,14 @@ final class PruneCommand implements Command {
             // printed after the size line below, so the before/after lines read in order
             Accuracy accAfter = evalImages == null ? null
                     : Evaluation.top1(pruned, evalImages, labels, config.batchSize());
-            double latencyAfter = latency == null ? Double.NaN
-                    : LatencySearch.engine(timing, budget.latencyBatch(), LATENCY_WARMUP, budget.latencyRepeats())
-                    .time(pruned) / latency.baselineTime();
+            double latencyAfter = Double.NaN;
+            if (latency != null) {
+                // timed again, with the unpruned network right before it
+                LatencySearch.LatencyMeter meter = LatencySearch.engine(timing, budget.latencyBatch(), LATENCY_WARMUP,
+                        budget.latencyRepeats());
+                double base = meter.time(net);
+                latencyAfter = meter.time(pruned) / base;
+            }
             if (htmlPath != null) {
                 snapshots.add(ModelSnapshot.of("pruned", pruned,
                         accAfter == null ? Double.NaN : accAfter.fraction(),
@@ -298,7 +304,7 @@ final class PruneCommand implements Command {
     }
 
     /** Warm-up passes before each latency measurement of {@code --target-latency}. */
-    private static final int LATENCY_WARMUP = 3;
+    private static final int LATENCY_WARMUP = 5;
 
     /**
      * The budget options: exactly one target, and what the search for it may do.
