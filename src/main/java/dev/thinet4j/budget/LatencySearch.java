@@ -1,9 +1,11 @@
 package dev.thinet4j.budget;
 
 import dev.thinet4j.data.ImageSource;
-import dev.thinet4j.eval.Evaluation;
+import dev.thinet4j.data.Batch;
+import dev.thinet4j.engine.InferenceEngine;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,8 +21,9 @@ import java.util.Objects;
  * forward time — by searching over MACs budgets: for a MACs fraction f the {@link BudgetSolver} gives a plan (from the
  * same sensitivity table), the plan's architecture ({@link Budget#architecture}) is timed with a {@link LatencyMeter},
  * and f is moved until the measured latency fraction t(f) = latency(plan(f)) / latency(unpruned) is at most the target.
- * Nothing here predicts latency from MACs: every accepted plan was timed. The unpruned network is timed again right
- * before each candidate, so that a change of the machine's load between steps does not bias the fraction.
+ * Nothing here predicts latency from MACs: every accepted plan was timed. The unpruned network is timed again with
+ * each candidate ({@link LatencyMeter#timePair}), so that a change of the machine's load between steps does not bias
+ * the fraction.
  *
  * <p><b>Search.</b> t(f) grows with f (more MACs, more time; timing noise aside) and plans exist only from some
  * smallest f up (the solver says when a MACs budget cannot be met). The search keeps the largest f whose plan was
@@ -45,8 +48,17 @@ public final class LatencySearch {
     /** Forward-pass time of a network, in any unit (only ratios are used). */
     @FunctionalInterface
     public interface LatencyMeter {
-        /** @return the time of one forward pass (e.g. median milliseconds per image), positive */
+        /** @return the time of one forward pass (e.g. milliseconds per image), positive */
         double time(Network net);
+
+        /**
+         * Times two networks under the same conditions (by default one after the other).
+         *
+         * @return {time of a, time of b}
+         */
+        default double[] timePair(Network a, Network b) {
+            return new double[]{time(a), time(b)};
+        }
     }
 
     /**
@@ -110,13 +122,83 @@ public final class LatencySearch {
     }
 
     /**
-     * A meter that runs the network with {@link dev.thinet4j.engine.InferenceEngine}: median milliseconds per image
-     * over {@code repeats} timed forward passes of the first {@code batch} images, after {@code warmup} untimed ones
-     * ({@link Evaluation#latencyMillisPerImage(Network, ImageSource, int, int, int)}).
+     * A meter that runs networks with {@link InferenceEngine} on the first {@code batch} images of {@code images}:
+     * {@code warmup} untimed forward passes, then the <em>fastest</em> of {@code repeats} timed ones, in milliseconds
+     * per image. The fastest pass is the time the network needs when nothing else interrupts it — the most stable
+     * statistic on a shared machine, where the median moves with the load. {@link LatencyMeter#timePair} alternates
+     * the two networks' timed passes (a, b, a, b, …), so both see the same conditions.
+     *
+     * @throws IllegalArgumentException when {@code batch < 1}, {@code warmup < 0} or {@code repeats < 1}
      */
     public static LatencyMeter engine(ImageSource images, int batch, int warmup, int repeats) {
         Objects.requireNonNull(images, "images");
-        return net -> Evaluation.latencyMillisPerImage(net, images, batch, warmup, repeats);
+        if (batch < 1 || warmup < 0 || repeats < 1) {
+            throw new IllegalArgumentException("latency needs batch >= 1, warmup >= 0 and repeats >= 1, got " + batch
+                    + ", " + warmup + ", " + repeats);
+        }
+        return new EngineMeter(images, batch, warmup, repeats);
+    }
+
+    /** {@link #engine}. */
+    private record EngineMeter(ImageSource images, int batch, int warmup, int repeats) implements LatencyMeter {
+        @Override
+        public double time(Network net) {
+            return timeAll(List.of(net))[0];
+        }
+
+        @Override
+        public double[] timePair(Network a, Network b) {
+            return timeAll(List.of(a, b));
+        }
+
+        private double[] timeAll(List<Network> nets) {
+            for (Network n : nets) {
+                var in = n.input();
+                if (images.channels() != in.channels() || images.height() != in.height()
+                        || images.width() != in.width()) {
+                    throw new IllegalArgumentException("timing images are " + images.channels() + "x"
+                            + images.height() + "x" + images.width() + " but '" + n.name() + "' expects "
+                            + in.channels() + "x" + in.height() + "x" + in.width());
+                }
+            }
+            java.util.Iterator<Batch> it = images.batches(batch).iterator();
+            if (!it.hasNext()) {
+                throw new IllegalArgumentException("no images to time the network on");
+            }
+            Batch first = it.next();
+            if (it instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    LOG.debug("closing the image iterator: {}", e.toString());
+                }
+            }
+            List<InferenceEngine> engines = new ArrayList<>();
+            double[] best = new double[nets.size()];
+            java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+            try (INDArray x = first.toINDArray()) {
+                for (Network n : nets) {
+                    engines.add(new InferenceEngine(n));
+                }
+                for (InferenceEngine e : engines) {
+                    for (int i = 0; i < warmup; i++) {
+                        e.forward(x).close();
+                    }
+                }
+                for (int r = 0; r < repeats; r++) {
+                    for (int k = 0; k < engines.size(); k++) {
+                        long t0 = System.nanoTime();
+                        INDArray y = engines.get(k).forward(x);
+                        long t1 = System.nanoTime();
+                        y.close();
+                        best[k] = Math.min(best[k], (t1 - t0) / 1e6 / first.n());
+                    }
+                }
+            } finally {
+                engines.forEach(InferenceEngine::close);
+            }
+            return best;
+        }
     }
 
     /**
@@ -215,8 +297,11 @@ public final class LatencySearch {
      * steps moves both: {unpruned, candidate}.
      */
     private static double[] timePair(LatencyMeter meter, Network net, Network candidate) {
-        double base = baseline(meter, net);
-        return new double[]{base, meter.time(candidate)};
+        double[] t = meter.timePair(net, candidate);
+        if (!(t[0] > 0)) {
+            throw new IllegalStateException("measured a non-positive time " + t[0] + " for the unpruned network");
+        }
+        return t;
     }
 
     private static double baseline(LatencyMeter meter, Network net) {

@@ -257,11 +257,11 @@ final class PruneCommand implements Command {
                     : Evaluation.top1(pruned, evalImages, labels, config.batchSize());
             double latencyAfter = Double.NaN;
             if (latency != null) {
-                // timed again, with the unpruned network right before it
+                // timed again, alternating with the unpruned network
                 LatencySearch.LatencyMeter meter = LatencySearch.engine(timing, budget.latencyBatch(), LATENCY_WARMUP,
                         budget.latencyRepeats());
-                double base = meter.time(net);
-                latencyAfter = meter.time(pruned) / base;
+                double[] t = meter.timePair(net, pruned);
+                latencyAfter = t[1] / t[0];
             }
             if (htmlPath != null) {
                 snapshots.add(ModelSnapshot.of("pruned", pruned,

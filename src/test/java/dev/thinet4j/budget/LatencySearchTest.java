@@ -119,6 +119,26 @@ class LatencySearchTest {
     }
 
     @Test
+    void theEngineMeterTimesBothNetworksAndChecksTheImages() {
+        var in = net.input();
+        ImageSource images = ImageSources.fromArray(Forward.images(net, 4, 9), 4, in.channels(), in.height(),
+                in.width(), null);
+        LatencySearch.LatencyMeter meter = LatencySearch.engine(images, 2, 1, 3);
+        BudgetPlan half = Budget.solve(net, table, BudgetTarget.macs(0.5));
+        double[] t = meter.timePair(net, Budget.architecture(net, half));
+        assertEquals(2, t.length);
+        assertThat(t[0]).isPositive().isFinite();
+        assertThat(t[1]).isPositive().isFinite();
+        assertThat(meter.time(net)).isPositive();
+        ImageSource wrong = ImageSources.fromArray(new float[2 * 3 * 5 * 5], 2, 3, 5, 5, null);
+        assertThat(in.height()).isNotEqualTo(5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> LatencySearch.engine(wrong, 2, 1, 3).time(net));
+        assertThat(e.getMessage()).contains("timing images are 3x5x5");
+        assertThrows(IllegalArgumentException.class, () -> LatencySearch.engine(images, 0, 1, 3));
+    }
+
+    @Test
     void aTargetOfOneKeepsTheWholeNetwork() {
         LatencySearch.Result r = new LatencySearch().search(net, table, 1.0, BudgetTarget.macs(1),
                 Damage.SQUARED_LOGIT_ERROR, n -> 1.0);
