@@ -123,8 +123,8 @@ public final class LatencySearch {
 
     /**
      * A meter that runs networks with {@link InferenceEngine} on the first {@code batch} images of {@code images}:
-     * {@code warmup} untimed forward passes, then the <em>fastest</em> of {@code repeats} timed ones, in milliseconds
-     * per image. The fastest pass is the time the network needs when nothing else interrupts it — the most stable
+     * at least {@code warmup} untimed forward passes and 0.3 s per network (at most 2000 passes), then the
+     * <em>fastest</em> of {@code repeats} timed ones, in milliseconds per image. The fastest pass is the time the network needs when nothing else interrupts it — the most stable
      * statistic on a shared machine, where the median moves with the load. {@link LatencyMeter#timePair} alternates
      * the two networks' timed passes (a, b, a, b, …), so both see the same conditions.
      *
@@ -138,6 +138,11 @@ public final class LatencySearch {
         }
         return new EngineMeter(images, batch, warmup, repeats);
     }
+
+    /** Least warm-up time per engine of {@link #engine}: 0.3 s. */
+    static final long WARMUP_NANOS = 300_000_000L;
+    /** Most warm-up passes per engine of {@link #engine}. */
+    static final int MAX_WARMUP = 2000;
 
     /** {@link #engine}. */
     private record EngineMeter(ImageSource images, int batch, int warmup, int repeats) implements LatencyMeter {
@@ -180,8 +185,11 @@ public final class LatencySearch {
                 for (Network n : nets) {
                     engines.add(new InferenceEngine(n));
                 }
+                // at least `warmup` passes and WARMUP_NANOS per engine: the JIT compiles the engine's Java code over
+                // the first hundreds of passes of a small network, which a fixed few passes do not cover
                 for (InferenceEngine e : engines) {
-                    for (int i = 0; i < warmup; i++) {
+                    long start = System.nanoTime();
+                    for (int i = 0; i < warmup || (System.nanoTime() - start < WARMUP_NANOS && i < MAX_WARMUP); i++) {
                         e.forward(x).close();
                     }
                 }

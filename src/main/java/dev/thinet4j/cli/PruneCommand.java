@@ -284,6 +284,11 @@ final class PruneCommand implements Command {
                     (double) after.totalParams() / before.totalParams(),
                     Double.isNaN(latencyAfter) ? "" : String.format(Locale.ROOT,
                             " latency=%.4f (pruned model timed again)", latencyAfter));
+            if (latency != null && latencyAfter > latency.target()) {
+                out.printf(Locale.ROOT, "note: timed again, the pruned model's latency %.4f is over the target %.4f"
+                        + " that the search measured %.4f for: timing noise; time both with 'bench'%n", latencyAfter,
+                        latency.target(), latency.latencyFraction());
+            }
             if (accAfter != null) {
                 out.printf(Locale.ROOT, "after: accuracy=%.6f images=%d%n", accAfter.fraction(), accAfter.images());
             }
