@@ -113,10 +113,16 @@ public final class Budget {
     }
 
     /**
-     * The MACs or parameters of {@code net} thinned to the plan's channel counts (keeping the first channels of
-     * each group — the architecture only; which channels a criterion keeps does not change the size).
+     * {@code net} thinned to the plan's channel counts, keeping the first channels of each group: the architecture
+     * the pruner will produce (same shapes, sizes and run time), but not its weights — which channels a criterion
+     * keeps and how the next layer is refitted do not change the shapes. Used to count the cost of a plan and to time
+     * it ({@link LatencySearch}) without pruning.
+     *
+     * @param net  the network the plan was made for. Not modified.
+     * @param plan per-layer channel counts
+     * @return the thinned network (the input itself when the plan prunes nothing)
      */
-    public static long measure(Network net, BudgetPlan plan, BudgetTarget.Resource resource) {
+    public static Network architecture(Network net, BudgetPlan plan) {
         Network current = net;
         for (BudgetPlan.Choice c : plan.choices()) {
             if (c.keep() < c.channels()) {
@@ -124,7 +130,15 @@ public final class Budget {
                 current = Thinning.keep(current, group, IntStream.range(0, c.keep()).toArray());
             }
         }
-        ModelSize size = ModelSize.of(current);
+        return current;
+    }
+
+    /**
+     * The MACs or parameters of {@code net} thinned to the plan's channel counts (keeping the first channels of
+     * each group — the architecture only; which channels a criterion keeps does not change the size).
+     */
+    public static long measure(Network net, BudgetPlan plan, BudgetTarget.Resource resource) {
+        ModelSize size = ModelSize.of(architecture(net, plan));
         return resource == BudgetTarget.Resource.MACS ? size.totalMacs() : size.totalParams();
     }
 }

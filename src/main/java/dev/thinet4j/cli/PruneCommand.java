@@ -1,5 +1,14 @@
 package dev.thinet4j.cli;
 
+import dev.thinet4j.budget.Budget;
+import dev.thinet4j.budget.BudgetPlan;
+import dev.thinet4j.budget.BudgetTarget;
+import dev.thinet4j.budget.Damage;
+import dev.thinet4j.budget.DataSplit;
+import dev.thinet4j.budget.LatencySearch;
+import dev.thinet4j.budget.SensitivityAnalysis;
+import dev.thinet4j.budget.SensitivityTable;
+import dev.thinet4j.calibration.BnRecalibration;
 import dev.thinet4j.data.DataOptions;
 import dev.thinet4j.data.ImageSource;
 import dev.thinet4j.data.ImageSources;
@@ -41,7 +50,11 @@ import java.util.Set;
 /**
  * {@code thinet4j prune}: layer-by-layer ThiNet pruning of an ONNX model. Optionally measures top-1
  * accuracy before and after ({@code --labels}, on {@code --eval-data} or else on {@code --data}) and
- * writes an HTML report ({@code --html}).
+ * writes an HTML report ({@code --html}). With {@code --target-macs}, {@code --target-params} or
+ * {@code --target-latency} instead of {@code --ratio}, the per-layer ratios come from a sensitivity analysis of
+ * the policy's layers on a held-out part of {@code --data} and the budget solver ({@link Budget},
+ * {@link LatencySearch}); {@code --bn-recalibrate} re-estimates the pruned model's BN statistics
+ * ({@link BnRecalibration}).
  */
 final class PruneCommand implements Command {
     @Override
@@ -52,21 +65,26 @@ final class PruneCommand implements Command {
     @Override
     public String usage() {
         return "thinet4j prune --model IN.onnx --data CALIB --out OUT.onnx [--policy uniform|vgg|vgg-gap|resnet|csv:FILE]"
-                + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|apoz|bn-gamma|random]"
+                + " [--ratio 0.5] [--criterion thinet|thinet-tpami|l1|l2|fpgm|apoz|bn-gamma|random]"
                 + " [--reconstruct none|scale|full] [--images 100] [--points 10] [--seed 1] [--batch 32]"
                 + " [--head-init least-squares|zero|random] [--head-images 1000]"
                 + " [--targets original|current] [--train-labels L --finetune-epochs N --finetune-layer-iterations K] [--report R.csv] [--html R.html]"
-                + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]";
+                + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]"
+                + " [--target-macs F | --target-params F | --target-latency F (instead of --ratio)"
+                + " [--channel-multiple 1] [--min-channels 1] [--eval-images 500] [--damage squared-logit|metric]"
+                + " [--latency-batch 8] [--latency-repeats 20] [--policy-out P.csv]] [--bn-recalibrate]";
     }
 
     @Override
     public int run(List<String> argv, PrintStream out) throws Exception {
-        CliArgs args = CliArgs.parse(name(), argv, Set.of());
+        CliArgs args = CliArgs.parse(name(), argv, Set.of("bn-recalibrate"));
         Path modelPath = args.existingFile("model");
         Path dataPath = args.existingFile("data");
         Path outPath = Path.of(args.require("out"));
         String policyName = args.get("policy").orElse("uniform");
+        BudgetArgs budget = budgetArgs(args);
         double ratio = parseRatio(args.get("ratio").orElse("0.5"));
+        boolean bnRecalibrate = args.flag("bn-recalibrate");
         Criterion criterion = parse(() -> Criterion.parse(args.get("criterion").orElse("thinet")));
         Reconstruction recon = parse(() -> Reconstruction.parse(args.get("reconstruct").orElse("full")));
         PrunerConfig config = parse(() -> PrunerConfig.builder()
@@ -112,6 +130,7 @@ final class PruneCommand implements Command {
         outputs.put("out", outPath);
         outputs.put("report", reportPath);
         outputs.put("html", htmlPath);
+        outputs.put("policy-out", budget == null ? null : budget.policyOut());
         OutputPaths.check(name(), outputs, inputs);
         if (args.get("eval-limit").isPresent() && evalLimit < 1) {
             throw new UsageException(name() + ": --eval-limit must be positive, got " + evalLimit);
@@ -157,28 +176,107 @@ final class PruneCommand implements Command {
                         Evaluation.latencyMillisPerImage(net, timingImages)));
             }
 
+            // the images the pruner samples from, and re-calibrates BN on: with a budget, the calibration part of
+            // a split of --data whose other part measures the sensitivity; otherwise --data, sampled by the pruner
+            ImageSource calibration = data;
+            ImageSource timing = null;
+            LatencySearch.Result latency = null;
+            if (budget != null) {
+                int[] dataLabels = trainLabelsPath != null ? Labels.read(trainLabelsPath)
+                        : evalDataPath == null ? labels : null;
+                DataSplit split = DataSplit.of(data, dataLabels, config.images(), budget.evalImages(), config.seed());
+                calibration = split.calibration();
+                PruningPolicy candidates = policy;
+                out.printf(Locale.ROOT, "budget %s: sensitivity of the %s policy's layers on %d held-out images of"
+                        + " --data (%s)%n", budget.describe(), candidates.name(), budget.evalImages(),
+                        split.evaluationLabels() == null ? "logit error" : "top-1 accuracy");
+                SensitivityTable table = new SensitivityAnalysis(config, SensitivityAnalysis.DEFAULT_RATIOS,
+                        new SensitivityAnalysis.Listener() {
+                            @Override
+                            public void layerStarted(int index, int total, String layer) {
+                                out.printf(Locale.ROOT, "[sensitivity %d/%d] %s%n", index, total, layer);
+                            }
+                        }).run(net, candidates, split.calibration(), split.evaluation(), split.evaluationLabels());
+                BudgetPlan plan;
+                if (budget.latency()) {
+                    timing = split.evaluation();
+                    latency = new LatencySearch().search(net, table, budget.target().keep(), budget.target(),
+                            budget.damage(), LatencySearch.engine(timing, budget.latencyBatch(),
+                                    LATENCY_WARMUP, budget.latencyRepeats()));
+                    for (LatencySearch.Step st : latency.steps()) {
+                        out.printf(Locale.ROOT, "latency search: macs<=%.4f -> %s%n", st.macsTarget(),
+                                st.feasible() ? String.format(Locale.ROOT, "kept macs %.4f, %.4f ms/image against"
+                                        + " %.4f unpruned: latency %.4f of the original%s", st.macsKept(), st.time(),
+                                        st.baselineTime(), st.latencyFraction(), st.meets() ? "" : " (too slow)")
+                                        : "no plan");
+                    }
+                    plan = latency.plan();
+                } else {
+                    plan = Budget.solve(net, table, budget.target(), budget.damage());
+                }
+                out.print(plan.summary());
+                if (budget.policyOut() != null) {
+                    plan.writeCsv(budget.policyOut());
+                    out.println("policy " + budget.policyOut());
+                }
+                policy = plan;
+            }
+
             ProgressBar progress = new ProgressBar(out, ProgressBar.isTerminal(out));
             try {
                 if (trainLabelsPath != null) {
                     try (ImageSource train = ImageSources.withLabels(ImageSources.open(dataPath, options),
                             Labels.read(trainLabelsPath))) {
                         result = new ThiNetPruner(config, fineTuner(finetuneEpochs, layerIterations, train), progress)
-                                .prune(net, policy, data);
+                                .prune(net, policy, calibration);
                     }
                 } else {
-                    result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, data);
+                    result = new ThiNetPruner(config, FineTuner.NONE, progress).prune(net, policy, calibration);
                 }
             } finally {
                 progress.end();
             }
+            Network pruned = result.network();
+            if (bnRecalibrate) {
+                // the images the pruner sampled (the same seeded draw), or all of --data when its size is unknown
+                ImageSource bnImages = budget != null || data.size() < 0 ? calibration
+                        : ImageSources.sample(data, Math.min(config.images(), data.size()), config.seed());
+                BnRecalibration.Result bn = BnRecalibration.recalibrate(pruned, bnImages, config.batchSize());
+                if (bn.recalibrated()) {
+                    if (evalImages != null) {
+                        Accuracy a = Evaluation.top1(pruned, evalImages, labels, config.batchSize());
+                        out.printf(Locale.ROOT, "pruned, before BN re-calibration: accuracy=%.6f images=%d%n",
+                                a.fraction(), a.images());
+                    }
+                    out.printf(Locale.ROOT, "bn-recalibrate: re-estimated the running mean and variance of %d"
+                            + " BatchNormalization nodes on %d calibration images (%d passes); no weight changed%n",
+                            bn.batchNorms().size(), bn.images(), bn.passes());
+                    notes.add("BN re-calibration: running statistics of " + bn.batchNorms().size()
+                            + " BatchNormalization nodes re-estimated on " + bn.images() + " calibration images.");
+                    pruned = bn.network();
+                } else {
+                    String skip = "bn-recalibrate: skipped, the model has no BatchNormalization node (BN was folded"
+                            + " into the convolutions at export)";
+                    out.println(skip);
+                    notes.add(skip);
+                }
+            }
 
             // printed after the size line below, so the before/after lines read in order
             Accuracy accAfter = evalImages == null ? null
-                    : Evaluation.top1(result.network(), evalImages, labels, config.batchSize());
+                    : Evaluation.top1(pruned, evalImages, labels, config.batchSize());
+            double latencyAfter = Double.NaN;
+            if (latency != null) {
+                // timed again, alternating with the unpruned network
+                LatencySearch.LatencyMeter meter = LatencySearch.engine(timing, budget.latencyBatch(), LATENCY_WARMUP,
+                        budget.latencyRepeats());
+                double[] t = meter.timePair(net, pruned);
+                latencyAfter = t[1] / t[0];
+            }
             if (htmlPath != null) {
-                snapshots.add(ModelSnapshot.of("pruned", result.network(),
+                snapshots.add(ModelSnapshot.of("pruned", pruned,
                         accAfter == null ? Double.NaN : accAfter.fraction(),
-                        Evaluation.latencyMillisPerImage(result.network(), timingImages)));
+                        Evaluation.latencyMillisPerImage(pruned, timingImages)));
                 if (accAfter != null) {
                     notes.add("Accuracy: top-1 on " + evalPath + " (" + accAfter.images() + " images). Latency: "
                             + Evaluation.latencySetup() + ".");
@@ -187,10 +285,20 @@ final class PruneCommand implements Command {
                             + Evaluation.latencySetup() + ".");
                 }
             }
-            OnnxExporter.save(result.network(), outPath);
+            OnnxExporter.save(pruned, outPath);
             out.print(result.report().summary());
-            ModelSize after = ModelSize.of(result.network());
+            ModelSize after = ModelSize.of(pruned);
             out.println("after: " + after.totalLine());
+            out.printf(Locale.ROOT, "kept: macs=%.4f params=%.4f%s%n",
+                    (double) after.totalMacs() / before.totalMacs(),
+                    (double) after.totalParams() / before.totalParams(),
+                    Double.isNaN(latencyAfter) ? "" : String.format(Locale.ROOT,
+                            " latency=%.4f (pruned model timed again)", latencyAfter));
+            if (latency != null && latencyAfter > latency.target()) {
+                out.printf(Locale.ROOT, "note: timed again, the pruned model's latency %.4f is over the target %.4f"
+                        + " that the search measured %.4f for: timing noise; time both with 'bench'%n", latencyAfter,
+                        latency.target(), latency.latencyFraction());
+            }
             if (accAfter != null) {
                 out.printf(Locale.ROOT, "after: accuracy=%.6f images=%d%n", accAfter.fraction(), accAfter.images());
             }
@@ -208,6 +316,107 @@ final class PruneCommand implements Command {
         }
         out.println("wrote " + outPath);
         return 0;
+    }
+
+    /** Warm-up passes before each latency measurement of {@code --target-latency}. */
+    private static final int LATENCY_WARMUP = 5;
+
+    /**
+     * The budget options: exactly one target, and what the search for it may do.
+     *
+     * @param target         the MACs or params budget; for a latency budget the minimum channels, channel multiple and
+     *                       tolerance of each MACs budget tried, with {@code keep} the latency fraction
+     * @param latency        whether {@code target.keep()} is a fraction of the measured latency
+     * @param evalImages     held-out images of {@code --data} for the sensitivity analysis
+     * @param damage         the solver's predicted damage
+     * @param latencyBatch   images per timed forward pass
+     * @param latencyRepeats timed passes per measurement
+     * @param policyOut      where to write the chosen ratios as a policy CSV, or null
+     */
+    record BudgetArgs(BudgetTarget target, boolean latency, int evalImages, Damage damage, int latencyBatch,
+                      int latencyRepeats, Path policyOut) {
+        String describe() {
+            return latency ? "latency<=" + target.keep() : target.describe();
+        }
+    }
+
+    private static final List<String> TARGETS = List.of("target-macs", "target-params", "target-latency");
+    private static final List<String> BUDGET_OPTIONS = List.of("channel-multiple", "min-channels", "eval-images",
+            "damage", "policy-out");
+    private static final List<String> LATENCY_OPTIONS = List.of("latency-batch", "latency-repeats");
+
+    /** The budget options, or null when no target is given (then none of them may be). */
+    private BudgetArgs budgetArgs(CliArgs args) {
+        List<String> given = TARGETS.stream().filter(k -> args.get(k).isPresent()).toList();
+        if (given.isEmpty()) {
+            for (String k : BUDGET_OPTIONS) {
+                if (args.get(k).isPresent()) {
+                    throw new UsageException(name() + ": --" + k + " only applies to a budget: give --target-macs,"
+                            + " --target-params or --target-latency");
+                }
+            }
+            for (String k : LATENCY_OPTIONS) {
+                if (args.get(k).isPresent()) {
+                    throw new UsageException(name() + ": --" + k + " only applies to --target-latency");
+                }
+            }
+            return null;
+        }
+        if (given.size() > 1) {
+            throw new UsageException(name() + ": --" + given.get(0) + " and --" + given.get(1)
+                    + " are mutually exclusive; give one budget");
+        }
+        String key = given.get(0);
+        if (args.get("ratio").isPresent()) {
+            throw new UsageException(name() + ": --ratio and --" + key + " are mutually exclusive: with a budget the"
+                    + " per-layer ratios are chosen from a sensitivity analysis");
+        }
+        boolean latency = key.equals("target-latency");
+        if (!latency) {
+            for (String k : LATENCY_OPTIONS) {
+                if (args.get(k).isPresent()) {
+                    throw new UsageException(name() + ": --" + k + " only applies to --target-latency");
+                }
+            }
+        }
+        double keep = parseFraction(args.get(key).orElseThrow(), key);
+        int multiple = args.getInt("channel-multiple", 1);
+        int min = args.getInt("min-channels", 1);
+        int evalImages = args.getInt("eval-images", 500);
+        int latencyBatch = args.getInt("latency-batch", 8);
+        int latencyRepeats = args.getInt("latency-repeats", 20);
+        if (multiple < 1) {
+            throw new UsageException(name() + ": --channel-multiple must be a positive integer (1: any count), got "
+                    + multiple);
+        }
+        if (min < 1) {
+            throw new UsageException(name() + ": --min-channels must be a positive integer, got " + min);
+        }
+        if (evalImages < 1) {
+            throw new UsageException(name() + ": --eval-images must be positive, got " + evalImages);
+        }
+        if (latencyBatch < 1 || latencyRepeats < 1) {
+            throw new UsageException(name() + ": --latency-batch and --latency-repeats must be positive, got "
+                    + latencyBatch + " and " + latencyRepeats);
+        }
+        Damage damage = parse(() -> Damage.parse(args.get("damage").orElse(Damage.SQUARED_LOGIT_ERROR.cliName())));
+        BudgetTarget target = key.equals("target-params") ? BudgetTarget.params(keep) : BudgetTarget.macs(keep);
+        target = target.withChannelMultiple(multiple).withMinChannels(min);
+        return new BudgetArgs(target, latency, evalImages, damage, latencyBatch, latencyRepeats,
+                args.get("policy-out").map(Path::of).orElse(null));
+    }
+
+    private double parseFraction(String v, String key) {
+        try {
+            double f = Double.parseDouble(v.trim());
+            if (f > 0 && f <= 1) {
+                return f;
+            }
+        } catch (NumberFormatException ignored) {
+            // fall through
+        }
+        throw new UsageException(name() + ": --" + key + " must be the fraction of the original to keep, a number in"
+                + " (0, 1], got '" + v + "'");
     }
 
     private static ImageSource openEval(Path path, DataOptions options, int limit) throws java.io.IOException {
