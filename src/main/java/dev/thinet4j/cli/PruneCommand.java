@@ -7,6 +7,7 @@ import dev.thinet4j.budget.Damage;
 import dev.thinet4j.budget.DataSplit;
 import dev.thinet4j.budget.LatencySearch;
 import dev.thinet4j.budget.SensitivityAnalysis;
+import dev.thinet4j.budget.UniformCheck;
 import dev.thinet4j.budget.SensitivityTable;
 import dev.thinet4j.calibration.BnRecalibration;
 import dev.thinet4j.data.DataOptions;
@@ -117,6 +118,10 @@ final class PruneCommand implements Command {
             throw new UsageException(name() + ": --head-init and --head-images set the new head of --policy vgg-gap,"
                     + " not of '" + policyName + "'");
         }
+        if (policyName.equals("vgg-gap") && TARGETS.stream().anyMatch(k -> args.get(k).isPresent())) {
+            throw new UsageException(name() + ": --policy vgg-gap takes --ratio; a budget (--target-macs, --target-params,"
+                    + " --target-latency) needs a policy whose layers keep the network's head (vgg, uniform, resnet, csv)");
+        }
         DataOptions options = DataArgs.options(args, name());
         args.finish();
 
@@ -213,6 +218,12 @@ final class PruneCommand implements Command {
                     plan = latency.plan();
                 } else {
                     plan = Budget.solve(net, table, budget.target(), budget.damage());
+                    out.print(plan.summary());
+                    // the solver assumes the layers' damages add up; check it against one ratio for all layers
+                    UniformCheck.Result check = UniformCheck.check(net, plan, split.calibration(), split.evaluation(),
+                            split.evaluationLabels(), config);
+                    out.println(check.describe());
+                    plan = check.chosen();
                 }
                 out.print(plan.summary());
                 if (budget.policyOut() != null) {
