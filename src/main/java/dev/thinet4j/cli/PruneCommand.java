@@ -72,7 +72,8 @@ final class PruneCommand implements Command {
                 + " [--targets original|current] [--train-labels L --finetune-epochs N --finetune-layer-iterations K] [--report R.csv] [--html R.html]"
                 + " [--eval-data IMAGES] [--labels LABELS] [--eval-limit N] [--mean … --std …]"
                 + " [--target-macs F | --target-params F | --target-latency F (instead of --ratio)"
-                + " [--channel-multiple 1] [--min-channels 1] [--eval-images 500] [--damage squared-logit|metric]"
+                + " [--channel-multiple 1] [--min-channels 1] [--eval-images 500] [--data-labels L]"
+                + " [--damage squared-logit|metric]"
                 + " [--latency-batch 8] [--latency-repeats 20] [--policy-out P.csv]] [--bn-recalibrate]";
     }
 
@@ -105,6 +106,9 @@ final class PruneCommand implements Command {
         int finetuneEpochs = args.getInt("finetune-epochs", 0);
         int layerIterations = args.getInt("finetune-layer-iterations", 100);
         Path trainLabelsPath = args.get("train-labels").isPresent() ? args.existingFile("train-labels") : null;
+        // labels of --data for a budget's sensitivity analysis and check (top-1 instead of the logit error),
+        // without turning on fine-tuning as --train-labels does
+        Path dataLabelsPath = args.get("data-labels").isPresent() ? args.existingFile("data-labels") : null;
         if (finetuneEpochs < 0 || layerIterations < 0) {
             throw new UsageException(name() + ": --finetune-epochs and --finetune-layer-iterations must be >= 0");
         }
@@ -130,6 +134,7 @@ final class PruneCommand implements Command {
         inputs.put("data", dataPath);
         inputs.put("labels", labelsPath);
         inputs.put("eval-data", evalDataPath);
+        inputs.put("data-labels", dataLabelsPath);
         inputs.put("policy", policyName.startsWith("csv:") ? Path.of(policyName.substring(4)) : null);
         Map<String, Path> outputs = new LinkedHashMap<>();
         outputs.put("out", outPath);
@@ -187,7 +192,8 @@ final class PruneCommand implements Command {
             ImageSource timing = null;
             LatencySearch.Result latency = null;
             if (budget != null) {
-                int[] dataLabels = trainLabelsPath != null ? Labels.read(trainLabelsPath)
+                int[] dataLabels = dataLabelsPath != null ? Labels.read(dataLabelsPath)
+                        : trainLabelsPath != null ? Labels.read(trainLabelsPath)
                         : evalDataPath == null ? labels : null;
                 DataSplit split = DataSplit.of(data, dataLabels, config.images(), budget.evalImages(), config.seed());
                 calibration = split.calibration();
@@ -352,7 +358,7 @@ final class PruneCommand implements Command {
     }
 
     private static final List<String> TARGETS = List.of("target-macs", "target-params", "target-latency");
-    private static final List<String> BUDGET_OPTIONS = List.of("channel-multiple", "min-channels", "eval-images",
+    private static final List<String> BUDGET_OPTIONS = List.of("channel-multiple", "min-channels", "eval-images", "data-labels",
             "damage", "policy-out");
     private static final List<String> LATENCY_OPTIONS = List.of("latency-batch", "latency-repeats");
 

@@ -46,7 +46,7 @@ final class SensitivityCommand implements Command {
         return "thinet4j sensitivity --model M.onnx --data CALIB [--labels L] --out S.csv [--html S.html]"
                 + " [--policy uniform|vgg|resnet|csv:FILE] [--criterion thinet] [--reconstruct full]"
                 + " [--ratios 0.1,0.2,...,0.9] [--images 100] [--eval-images 500] [--points 10] [--seed 1] [--batch 32]"
-                + " [--target-macs F | --target-params F [--min-channels 1] [--multiple-of 1]"
+                + " [--target-macs F | --target-params F [--min-channels 1] [--channel-multiple 1]"
                 + " [--damage squared-logit|metric] [--policy-out P.csv]]"
                 + " [--mean … --std …]";
     }
@@ -150,7 +150,12 @@ final class SensitivityCommand implements Command {
         Optional<String> macs = args.get("target-macs");
         Optional<String> params = args.get("target-params");
         int min = args.getInt("min-channels", 1);
-        int multiple = args.getInt("multiple-of", 1);
+        // --channel-multiple as in prune; --multiple-of is the older spelling
+        if (args.get("channel-multiple").isPresent() && args.get("multiple-of").isPresent()) {
+            throw new UsageException(name() + ": give --channel-multiple or --multiple-of (the same option), not both");
+        }
+        int multiple = args.get("channel-multiple").isPresent() ? args.getInt("channel-multiple", 1)
+                : args.getInt("multiple-of", 1);
         if (macs.isPresent() && params.isPresent()) {
             throw new UsageException(name() + ": give --target-macs or --target-params, not both");
         }

@@ -111,6 +111,25 @@ class PruneBudgetCliTest {
     }
 
     @Test
+    void dataLabelsMakeTheBudgetMeasureAccuracyAndTheCheckIsPrinted(@TempDir Path dir) {
+        String labels = DATA.resolve("train-labels-idx1-ubyte.gz").toString();
+        Path out = dir.resolve("l.onnx");
+        CliTest.Run alone = run("prune", "--model", VGG, "--data", TRAIN, "--out", out.toString(), "--data-labels",
+                labels);
+        assertEquals(2, alone.code());
+        assertThat(alone.err()).contains("--data-labels only applies to a budget");
+        CliTest.Run r = run("prune", "--model", VGG, "--data", TRAIN, "--out", out.toString(), "--policy", "vgg",
+                "--target-macs", "0.6", "--data-labels", labels, "--criterion", "l1", "--reconstruct", "none",
+                "--images", "8", "--points", "2", "--eval-images", "32");
+        assertEquals(0, r.code(), r.err());
+        assertThat(r.out()).contains("held-out images of --data (top-1 accuracy)")
+                .contains("budget check on held-out images: solver's plan top-1 ")
+                .containsPattern("uniform ratio [0-9.]+ top-1 [0-9.]+ \\(kept [0-9.]+\\): using the (uniform plan|solver's plan)");
+        // no fine-tuning was started by the labels
+        assertThat(r.out()).doesNotContain("fine-tun");
+    }
+
+    @Test
     void targetParamsOnTheResNetFixtureKeepsEveryBlockOutput(@TempDir Path dir) {
         Path out = dir.resolve("r.onnx");
         String model = FIX.resolve("resnet_bottleneck.onnx").toString();
