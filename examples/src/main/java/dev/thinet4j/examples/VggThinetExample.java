@@ -167,7 +167,8 @@ public final class VggThinetExample {
                 .snapshots(snapshots).layerSizes(before, ModelSize.of(tuned.network()))
                 .note("Accuracy: top-1 on the shipped 2,000 Fashion-MNIST test images. Pruning used " + images
                         + " calibration images of the training subset; fine-tuning used the 10,000 training images."
-                        + " Latency: " + Evaluation.latencySetup() + ".")
+                        + " Latency: " + Evaluation.latencySetup() + "; the lowest of three such medians, the three"
+                        + " models timed one after another at the end of the run.")
                 .build().writeHtml(html);
         System.out.println("wrote " + out + ", target/" + stem + ".csv and " + html);
     }
