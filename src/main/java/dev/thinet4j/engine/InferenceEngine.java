@@ -68,6 +68,10 @@ public final class InferenceEngine implements AutoCloseable {
     private final boolean ownsBuffers;
     private final Buffers buffers;
     private volatile boolean closed;
+    /** Set when a newer engine took over this one's kernels: no more passes. */
+    private volatile boolean retired;
+    /** Kernels handed to a newer engine (identity), which {@link #close()} leaves alone. */
+    private final java.util.Set<OpKernel> donated = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     /** Peak bytes of engine-owned activation storage during the last forward pass (for tests). */
     private volatile long lastPeakLiveBytes;
 
@@ -90,6 +94,26 @@ public final class InferenceEngine implements AutoCloseable {
      * @throws UnsupportedOperationException naming the first node whose op has no kernel
      */
     public InferenceEngine(Network net, ActivationBuffers shared) {
+        this(net, shared, null);
+    }
+
+    /**
+     * Like {@link #InferenceEngine(Network, ActivationBuffers)}, taking over the kernels of {@code donor} for the
+     * nodes both networks share (the same {@link Node} object, so the same weights): only changed nodes are
+     * converted again. Made for a pruning run, where each layer's network differs from the previous one in a few
+     * nodes. Afterwards {@code donor} is retired: it must not run passes any more (they fail), and closing it
+     * (the caller's duty) frees only the kernels it kept.
+     *
+     * @param net    the network; not modified
+     * @param shared buffers to share with other engines, or null for the engine's own
+     * @param donor  an engine not in use by any thread, or null
+     * @throws UnsupportedOperationException naming the first node whose op has no kernel
+     * @throws IllegalStateException         when {@code donor} is closed or retired
+     */
+    public InferenceEngine(Network net, ActivationBuffers shared, InferenceEngine donor) {
+        if (donor != null) {
+            donor.ensureOpen();
+        }
         this.net = net;
         this.ownsBuffers = shared == null;
         this.activationBuffers = shared == null ? new ActivationBuffers() : shared;
@@ -100,11 +124,13 @@ public final class InferenceEngine implements AutoCloseable {
         try {
             for (Node n : net.nodes()) {
                 ord.put(n.name(), ord.size());
-                ks.put(n.name(), (AbstractKernel) Kernels.create(n));
+                AbstractKernel taken = donor == null ? null : donor.give(n);
+                ks.put(n.name(), taken != null ? taken : (AbstractKernel) Kernels.create(n));
                 Node bn = foldableBatchNorm(n);
                 if (bn != null) {
-                    fs.put(n.name(), new Fused(bn.name(),
-                            new ConvKernel(n, (dev.thinet4j.model.Op.Conv) n.op(), (dev.thinet4j.model.Op.BatchNorm) bn.op())));
+                    AbstractKernel takenFused = donor == null ? null : donor.giveFused(n, bn);
+                    fs.put(n.name(), new Fused(bn.name(), takenFused != null ? takenFused
+                            : new ConvKernel(n, (dev.thinet4j.model.Op.Conv) n.op(), (dev.thinet4j.model.Op.BatchNorm) bn.op())));
                 }
             }
         } catch (RuntimeException e) {
@@ -115,7 +141,29 @@ public final class InferenceEngine implements AutoCloseable {
         this.kernels = Collections.unmodifiableMap(ks);
         this.fused = Collections.unmodifiableMap(fs);
         this.order = Collections.unmodifiableMap(ord);
+        if (donor != null) {
+            donor.retired = true;
+            LOG.debug("engine for {}: {} kernels taken over from the previous engine", net, donor.donated.size());
+        }
         LOG.debug("engine for {}: {} kernels, {} BatchNorm(s) folded into convolutions", net, ks.size(), fs.size());
+    }
+
+    /** This engine's kernel for {@code n} when its network has that very node, marked as no longer its own. */
+    private AbstractKernel give(Node n) {
+        if (net.findNode(n.name()).orElse(null) != n) {
+            return null;
+        }
+        AbstractKernel k = kernels.get(n.name());
+        return k != null && donated.add(k) ? k : null;
+    }
+
+    /** This engine's fused kernel for conv {@code n} + BatchNorm {@code bn} when it has both very nodes. */
+    private AbstractKernel giveFused(Node n, Node bn) {
+        if (net.findNode(n.name()).orElse(null) != n || net.findNode(bn.name()).orElse(null) != bn) {
+            return null;
+        }
+        Fused f = fused.get(n.name());
+        return f != null && f.batchNorm.equals(bn.name()) && donated.add(f.kernel) ? f.kernel : null;
     }
 
     /** A conv and the BatchNorm folded into it; the fused kernel writes the BatchNorm's output. */
@@ -354,8 +402,8 @@ public final class InferenceEngine implements AutoCloseable {
     public void close() {
         if (!closed) {
             closed = true;
-            kernels.values().forEach(OpKernel::close);
-            fused.values().forEach(f -> f.kernel.close());
+            kernels.values().stream().filter(k -> !donated.contains(k)).forEach(OpKernel::close);
+            fused.values().stream().filter(f -> !donated.contains(f.kernel)).forEach(f -> f.kernel.close());
             if (ownsBuffers) {
                 activationBuffers.close();
             }
@@ -380,6 +428,10 @@ public final class InferenceEngine implements AutoCloseable {
     private void ensureOpen() {
         if (closed) {
             throw new IllegalStateException("inference engine for network '" + net.name() + "' was closed");
+        }
+        if (retired) {
+            throw new IllegalStateException("inference engine for network '" + net.name() + "' handed its kernels to"
+                    + " a newer engine; use that one");
         }
     }
 

@@ -268,8 +268,13 @@ public final class ThiNetPruner {
                     recon == Reconstruction.FULL, config.batchSize());
             ActivationBuffers buffers = cache != null ? cache.buffers()
                     : reference != null ? reference.activationBuffers() : null;
-            try (InferenceEngine engine = new InferenceEngine(net, buffers)) {
-                stats = new GroupSampler(sc).sample(engine, group, images, reference, cache);
+            if (cache != null) {
+                // the cache's engine takes over the previous layer's kernels of unchanged nodes (and owns it)
+                stats = new GroupSampler(sc).sample(cache.engine(net), group, images, reference, cache);
+            } else {
+                try (InferenceEngine engine = new InferenceEngine(net, buffers)) {
+                    stats = new GroupSampler(sc).sample(engine, group, images, reference, cache);
+                }
             }
         }
         return new Sampled(stats, recon);

@@ -1,6 +1,7 @@
 package dev.thinet4j.sampling;
 
 import dev.thinet4j.engine.ActivationBuffers;
+import dev.thinet4j.engine.InferenceEngine;
 import dev.thinet4j.model.LayerSize;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
@@ -58,6 +59,8 @@ public final class ActivationCache implements AutoCloseable {
     private final long budgetBytes;
     private final long minMacsPerByte;
     private final ActivationBuffers buffers = new ActivationBuffers();
+    /** The engine of the last {@link #engine(Network)} call, owned by the cache. */
+    private InferenceEngine lastEngine;
     private final Map<Boolean, Entry> entries = new HashMap<>();
     /** Bytes that passes in progress will keep (planned captures not yet finished). */
     private long pendingBytes;
@@ -83,6 +86,25 @@ public final class ActivationCache implements AutoCloseable {
      */
     public ActivationBuffers buffers() {
         return buffers;
+    }
+
+    /**
+     * An engine for {@code net} on {@link #buffers()} that takes over the kernels of the previous call's engine for
+     * the nodes the two networks share (see {@link InferenceEngine#InferenceEngine(Network, ActivationBuffers,
+     * InferenceEngine)}), then closes that engine. The cache owns the engine: do not close it; it stays valid until
+     * the next call or {@link #close()}.
+     *
+     * @param net the network to run
+     * @return its engine
+     */
+    public InferenceEngine engine(Network net) {
+        InferenceEngine previous = lastEngine;
+        InferenceEngine e = new InferenceEngine(net, buffers, previous);
+        lastEngine = e;
+        if (previous != null) {
+            previous.close();
+        }
+        return e;
     }
 
     /**
@@ -325,6 +347,10 @@ public final class ActivationCache implements AutoCloseable {
     /** Frees every kept tensor and the buffers. */
     @Override
     public void close() {
+        if (lastEngine != null) {
+            lastEngine.close();
+            lastEngine = null;
+        }
         entries.values().forEach(this::release);
         entries.clear();
         buffers.close();
