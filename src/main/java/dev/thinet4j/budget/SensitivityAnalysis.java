@@ -383,7 +383,7 @@ public final class SensitivityAnalysis {
     }
 
     /** The values of an engine output in row-major order; closes it. */
-    private static float[] floats(INDArray y) {
+    static float[] floats(INDArray y) {
         try (y) {
             if (y.dataType() == DataType.FLOAT && y.ordering() == 'c' && !y.isView()) {
                 return y.data().asFloat();
@@ -412,7 +412,7 @@ public final class SensitivityAnalysis {
         return c;
     }
 
-    private static double squaredError(float[] z, float[] ref) {
+    static double squaredError(float[] z, float[] ref) {
         if (z.length != ref.length) {
             throw new IllegalStateException("pruned logits have " + z.length + " values, unpruned " + ref.length);
         }

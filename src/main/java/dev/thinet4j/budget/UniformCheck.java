@@ -146,7 +146,7 @@ public final class UniformCheck {
         boolean uniformBetter = accuracy ? uniformScore > solvedScore : uniformScore < solvedScore;
         Result r = new Result(uniformBetter ? uniform : solved, solved, uniform, ratioOf(uniform), solvedScore,
                 uniformScore, accuracy);
-        LOG.info(r.describe());
+        LOG.debug(r.describe());
         return r;
     }
 
@@ -164,14 +164,10 @@ public final class UniformCheck {
         double energy = 0;
         try (InferenceEngine a = new InferenceEngine(original); InferenceEngine b = new InferenceEngine(pruned)) {
             for (Batch batch : evaluation.batches(config.batchSize())) {
-                try (INDArray x = batch.toINDArray(); INDArray z0 = a.forward(x); INDArray z = b.forward(x)) {
-                    float[] r = z0.data().asFloat();
-                    float[] p = z.data().asFloat();
-                    for (int i = 0; i < r.length; i++) {
-                        double d = (double) p[i] - r[i];
-                        err += d * d;
-                        energy += (double) r[i] * r[i];
-                    }
+                try (INDArray x = batch.toINDArray()) {
+                    float[] z0 = SensitivityAnalysis.floats(a.forward(x));
+                    err += SensitivityAnalysis.squaredError(SensitivityAnalysis.floats(b.forward(x)), z0);
+                    energy += SensitivityAnalysis.squaredError(z0, new float[z0.length]);
                 }
             }
         }

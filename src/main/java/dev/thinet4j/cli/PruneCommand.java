@@ -222,6 +222,7 @@ final class PruneCommand implements Command {
                                         : "no plan");
                     }
                     plan = latency.plan();
+                    out.print(plan.summary());
                 } else {
                     plan = Budget.solve(net, table, budget.target(), budget.damage());
                     out.print(plan.summary());
@@ -229,9 +230,11 @@ final class PruneCommand implements Command {
                     UniformCheck.Result check = UniformCheck.check(net, plan, split.calibration(), split.evaluation(),
                             split.evaluationLabels(), config);
                     out.println(check.describe());
-                    plan = check.chosen();
+                    if (check.uniformChosen()) {
+                        plan = check.chosen();
+                        out.print(plan.summary());
+                    }
                 }
-                out.print(plan.summary());
                 if (budget.policyOut() != null) {
                     plan.writeCsv(budget.policyOut());
                     out.println("policy " + budget.policyOut());
