@@ -26,6 +26,30 @@ public final class Shapes {
         return out;
     }
 
+    /**
+     * NumPy / ONNX multidirectional broadcasting: shapes are right-aligned, and each pair of
+     * dimensions must be equal or contain a 1.
+     *
+     * @param a a shape. Not modified.
+     * @param b another shape. Not modified.
+     * @return the broadcast shape, of rank max(rank a, rank b)
+     * @throws IllegalArgumentException naming both shapes when they do not broadcast
+     */
+    public static int[] broadcast(int[] a, int[] b) {
+        int r = Math.max(a.length, b.length);
+        int[] out = new int[r];
+        for (int i = 0; i < r; i++) {
+            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
+            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
+                        + " do not broadcast (axis " + i + ": " + da + " vs " + db + ")");
+            }
+            out[i] = da == 1 ? db : da;
+        }
+        return out;
+    }
+
     public static void requireRank(int[] shape, int rank, String what) {
         if (shape.length != rank) {
             throw new IllegalArgumentException(what + " must have rank " + rank + " (NCHW), got " + Arrays.toString(shape));

@@ -1,0 +1,57 @@
+package dev.thinet4j.model;
+
+/**
+ * The element-wise arithmetic of ONNX {@code Add}, {@code Sub}, {@code Mul}, {@code Div} and
+ * {@code Pow}, used by {@link Op.Binary} (two activations) and {@link Op.ConstArith} (an activation
+ * and a constant).
+ */
+public enum Arith {
+    /** a + b. */
+    ADD("Add"),
+    /** a − b. */
+    SUB("Sub"),
+    /** a · b. */
+    MUL("Mul"),
+    /** a / b (IEEE float division). */
+    DIV("Div"),
+    /** a<sup>b</sup> (float {@code Math.pow}). */
+    POW("Pow");
+
+    private final String onnxType;
+
+    Arith(String onnxType) {
+        this.onnxType = onnxType;
+    }
+
+    /** @return the ONNX operator type */
+    public String onnxType() {
+        return onnxType;
+    }
+
+    /** @return the ONNX operator type's arithmetic, or null when {@code type} is none of them */
+    public static Arith ofOnnx(String type) {
+        for (Arith a : values()) {
+            if (a.onnxType.equals(type)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Applies the operation in float64 and rounds once.
+     *
+     * @param a left operand
+     * @param b right operand
+     * @return a ∘ b
+     */
+    public float apply(float a, float b) {
+        return switch (this) {
+            case ADD -> a + b;
+            case SUB -> a - b;
+            case MUL -> a * b;
+            case DIV -> a / b;
+            case POW -> (float) Math.pow(a, b);
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package dev.thinet4j.model;
+
+/**
+ * How an op's output channels relate to its input channels: the one fact the coupled-channel
+ * analysis ({@code surgery.DependencyGraph}) needs from an op. Every {@link Op} declares its rule
+ * with {@link Op#channelRule}; the channel axis is axis 1 (NCHW) unless a {@link Op.Transpose}
+ * moves it.
+ */
+public enum ChannelRule {
+    /**
+     * Reads every input channel through weights and writes channels of its own: an ordinary conv
+     * (groups = 1) or a linear layer. Its filters start a group; reading a group makes it a consumer
+     * whose input axis is cut.
+     */
+    PRODUCER,
+    /**
+     * Output channel c is computed from input channel c alone, with weights per channel that are cut
+     * with the channel (depthwise conv, BatchNorm, LayerNorm's scale and shift over channels is not
+     * this: see {@link #MIXING}). The group passes through.
+     */
+    PER_CHANNEL,
+    /** A grouped (not depthwise) conv: channels can only be cut in whole groups; the group stops here. */
+    GROUPED,
+    /**
+     * Output channel c is a function of input channel c with no per-channel weights, or with a
+     * constant broadcast along the channels (activations, pooling, Resize, Identity, arithmetic with a
+     * scalar or a per-channel constant — the latter is cut with the channel).
+     */
+    PASS_THROUGH,
+    /**
+     * Two or more activations meet channel by channel (residual Add, a squeeze-excitation gate
+     * {@code Mul}, {@code Sub}, {@code Div}): every input with the full channel count and the output
+     * carry the same channels; an input broadcast along the channels (one channel) is not coupled.
+     */
+    ELEMENTWISE,
+    /**
+     * Output channels are input channels re-indexed: Concat (offsets), Slice (a range), channel
+     * shuffle (a permutation), Transpose (the channel axis moves).
+     */
+    INDEX_MAP,
+    /**
+     * Flattening to features (Flatten, a channel-keeping Reshape to 2-D): channel c owns a block of
+     * features that a following linear layer reads.
+     */
+    FLATTEN,
+    /**
+     * A reduction: per channel when the channel axis is not reduced (ReduceMean over H, W is
+     * global pooling), mixing otherwise.
+     */
+    REDUCE,
+    /**
+     * Every output channel depends on every input channel without weights that could be cut
+     * (Softmax or a normalisation over the channel axis): channels reaching it cannot be pruned,
+     * except where the op says otherwise (LayerNorm over channels cuts its scale and shift).
+     */
+    MIXING
+}
