@@ -89,7 +89,7 @@ public sealed interface Op {
         }
 
         public boolean isDepthwise() {
-            return groups > 1 && weight.dim(1) == 1 && outChannels() == groups;
+            return groups > 1 && groups == inChannels();
         }
 
         public Conv withWeights(Tensor newWeight, Tensor newBias) {
@@ -98,7 +98,8 @@ public sealed interface Op {
 
         @Override
         public ChannelRule channelRule() {
-            return groups == 1 ? ChannelRule.PRODUCER : isDepthwise() ? ChannelRule.PER_CHANNEL : ChannelRule.GROUPED;
+            return groups == 1 ? ChannelRule.PRODUCER
+                    : weight.dim(1) == 1 && outChannels() == groups ? ChannelRule.PER_CHANNEL : ChannelRule.GROUPED;
         }
 
         @Override

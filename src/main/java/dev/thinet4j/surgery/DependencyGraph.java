@@ -6,6 +6,7 @@ import dev.thinet4j.model.Op;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -163,65 +164,101 @@ public final class DependencyGraph {
             }
         }
 
-        /** The node that writes a group tensor. */
+        /** The node that writes a group tensor: walk back to the producers (dispatch on the op's channel rule). */
         private void backward(Node p, int offset) {
             Op op = p.op();
-            if (op instanceof Op.Conv c) {
-                if (c.groups() == 1) {
+            switch (op.channelRule()) {
+                case PRODUCER -> {
+                    if (!(op instanceof Op.Conv c)) {
+                        throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
+                                + "'; only convs can produce a prunable group");
+                    }
                     if (offset != 0 || c.outChannels() != channels) {
                         throw refuse("conv '" + p.name() + "' has " + c.outChannels() + " filters but the group has "
                                 + channels + " channels");
                     }
                     add(new Member.ProducerConv(p.name(), 0));
                     producers.add(p.name());
-                } else if (isDepthwise(c)) {
-                    add(new Member.DepthwiseConv(p.name(), offset));
+                }
+                case PER_CHANNEL -> {
+                    add(perChannelMember(p, offset));
                     visit(p.input(), offset);
-                } else {
-                    throw refuse("grouped conv '" + p.name() + "' (groups=" + c.groups()
-                            + ") produces coupled channels; only depthwise convs can be cut through");
                 }
-            } else if (op instanceof Op.BatchNorm) {
-                add(new Member.BatchNormChannels(p.name(), offset));
-                visit(p.input(), offset);
-            } else if (isChannelwise(op)) {
-                visit(p.input(), offset);
-            } else if (op instanceof Op.Add) {
-                for (String in : p.inputs()) {
-                    visit(in, offset);
+                case GROUPED -> throw refuse("grouped conv '" + p.name() + "' (groups=" + ((Op.Conv) op).groups()
+                        + ") produces coupled channels; only depthwise convs can be cut through");
+                case PASS_THROUGH -> {
+                    passThroughMember(p, offset);
+                    visit(p.input(), offset);
                 }
-            } else {
-                throw refuse("its channels come out of " + p.op().onnxType() + " node '" + p.name()
+                case ELEMENTWISE -> {
+                    for (String in : coupledInputs(p)) {
+                        visit(in, offset);
+                    }
+                }
+                case REDUCE -> {
+                    if (reducesChannels(p)) {
+                        throw refuse(op.onnxType() + " node '" + p.name() + "' averages over the channel axis");
+                    }
+                    visit(p.input(), offset);
+                }
+                default -> throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                         + "', which cannot be traced back to the producing convs");
             }
         }
 
-        /** A node that reads a group tensor. */
+        /** A node that reads a group tensor: walk forward to the consumers. */
         private void forward(Node n, String tensor, int offset) {
             Op op = n.op();
             producersHandled.add(n.name()); // its output is reached from below: no need to walk back through it
-            if (op instanceof Op.Conv c) {
-                if (c.groups() == 1) {
-                    add(new Member.ConsumerConv(n.name(), offset));
-                } else if (isDepthwise(c)) {
-                    add(new Member.DepthwiseConv(n.name(), offset));
+            switch (op.channelRule()) {
+                case PRODUCER -> {
+                    if (op instanceof Op.Conv) {
+                        add(new Member.ConsumerConv(n.name(), offset));
+                    } else if (op instanceof Op.Linear && shapes.get(tensor).length == 2) {
+                        add(new Member.ConsumerLinear(n.name(), offset, 1));
+                    } else {
+                        throw refuse(op.onnxType() + " node '" + n.name() + "' reads the channels of '" + tensor
+                                + "' " + Arrays.toString(shapes.get(tensor)) + " on an axis other than its input axis");
+                    }
+                }
+                case PER_CHANNEL -> {
+                    add(perChannelMember(n, offset));
                     visit(n.name(), offset);
-                } else {
-                    throw refuse("grouped conv '" + n.name() + "' (groups=" + c.groups() + ") reads the channels;"
-                            + " only ordinary and depthwise convs can be cut");
                 }
-            } else if (op instanceof Op.BatchNorm) {
-                add(new Member.BatchNormChannels(n.name(), offset));
-                visit(n.name(), offset);
-            } else if (isChannelwise(op)) {
-                visit(n.name(), offset);
-            } else if (op instanceof Op.Add) {
-                for (String in : n.inputs()) {
-                    visit(in, offset);
+                case GROUPED -> throw refuse("grouped conv '" + n.name() + "' (groups=" + ((Op.Conv) op).groups()
+                        + ") reads the channels; only ordinary and depthwise convs can be cut");
+                case PASS_THROUGH -> {
+                    passThroughMember(n, offset);
+                    visit(n.name(), offset);
                 }
-                visit(n.name(), offset);
-            } else if (op instanceof Op.Concat cat) {
-                int axis = cat.axis() < 0 ? cat.axis() + 4 : cat.axis();
+                case ELEMENTWISE -> {
+                    List<String> coupled = coupledInputs(n);
+                    if (!coupled.contains(tensor)) {
+                        throw refuse(op.onnxType() + " node '" + n.name() + "' broadcasts '" + tensor
+                                + "' along the channels; its channels cannot be cut alone");
+                    }
+                    for (String in : coupled) {
+                        visit(in, offset);
+                    }
+                    visit(n.name(), offset);
+                }
+                case REDUCE -> {
+                    if (reducesChannels(n)) {
+                        throw refuse(op.onnxType() + " node '" + n.name() + "' averages over the channel axis");
+                    }
+                    visit(n.name(), offset);
+                }
+                case INDEX_MAP -> indexMap(n, tensor, offset);
+                case FLATTEN -> flatten(n, tensor, offset);
+                case MIXING -> throw refuse(op.onnxType() + " node '" + n.name()
+                        + "' mixes all channels of '" + tensor + "' and cannot be cut");
+            }
+        }
+
+        private void indexMap(Node n, String tensor, int offset) {
+            Op op = n.op();
+            if (op instanceof Op.Concat cat) {
+                int axis = cat.axis() < 0 ? cat.axis() + shapes.get(tensor).length : cat.axis();
                 if (axis != 1) {
                     throw refuse("Concat '" + n.name() + "' joins on axis " + cat.axis() + ", not channels");
                 }
@@ -236,23 +273,87 @@ public final class DependencyGraph {
                     shift += channelsOf(in);
                 }
                 visit(n.name(), offset + shift);
-            } else if (op instanceof Op.Flatten) {
-                int[] s = shapes.get(tensor);
-                int block = s.length == 4 ? s[2] * s[3] : 1;
-                List<Node> readers = net.consumers(n.name());
-                if (net.outputs().contains(n.name()) || readers.isEmpty()) {
-                    throw refuse("Flatten '" + n.name() + "' is a network output");
-                }
-                for (Node r : readers) {
-                    if (!(r.op() instanceof Op.Linear)) {
-                        throw refuse("Flatten '" + n.name() + "' feeds " + r.op().onnxType() + " '" + r.name()
-                                + "'; only linear layers can be cut after Flatten");
-                    }
-                    add(new Member.ConsumerLinear(r.name(), offset, block));
+            } else if (op instanceof Op.Slice sl && sl.axis() == 1) {
+                if (offset >= sl.start() && offset + channels <= sl.end()) {
+                    add(new Member.SliceBounds(n.name(), offset));
+                    visit(n.name(), offset - sl.start());
+                } else if (offset + channels <= sl.start() || offset >= sl.end()) {
+                    // the slice keeps none of the group's channels: not coupled; the slice bounds move
+                    add(new Member.SliceBounds(n.name(), offset));
+                } else {
+                    throw refuse("Slice '" + n.name() + "' keeps channels [" + sl.start() + ", " + sl.end()
+                            + ") of '" + tensor + "', part of the group at [" + offset + ", " + (offset + channels) + ")");
                 }
             } else {
-                throw refuse(op.onnxType() + " node '" + n.name() + "' reads the channels and cannot be cut");
+                throw refuse(op.onnxType() + " node '" + n.name() + "' re-orders the channels of '" + tensor
+                        + "'; the group's channels would be scattered");
             }
+        }
+
+        private void flatten(Node n, String tensor, int offset) {
+            int[] s = shapes.get(tensor);
+            if (n.op() instanceof Op.Reshape r) {
+                int[] out = shapes.get(n.name());
+                if (out.length != 2) {
+                    throw refuse("Reshape '" + n.name() + "' turns '" + tensor + "' " + Arrays.toString(s) + " into "
+                            + Arrays.toString(out) + "; only flattening to [N, features] can be cut");
+                }
+            }
+            int block = 1;
+            for (int i = 2; i < s.length; i++) {
+                block *= s[i];
+            }
+            List<Node> readers = net.consumers(n.name());
+            if (net.outputs().contains(n.name()) || readers.isEmpty()) {
+                throw refuse(n.op().onnxType() + " '" + n.name() + "' is a network output");
+            }
+            for (Node r : readers) {
+                if (!(r.op() instanceof Op.Linear)) {
+                    throw refuse(n.op().onnxType() + " '" + n.name() + "' feeds " + r.op().onnxType() + " '" + r.name()
+                            + "'; only linear layers can be cut after flattening");
+                }
+                add(new Member.ConsumerLinear(r.name(), offset, block));
+            }
+        }
+
+        private Member perChannelMember(Node n, int offset) {
+            if (n.op() instanceof Op.BatchNorm) {
+                return new Member.BatchNormChannels(n.name(), offset);
+            }
+            if (n.op() instanceof Op.Conv c && isDepthwise(c)) {
+                return new Member.DepthwiseConv(n.name(), offset);
+            }
+            throw refuse(n.op().onnxType() + " node '" + n.name() + "' has per-channel weights thinet4j cannot cut");
+        }
+
+        /** A constant operand along the channels follows them; a scalar or spatial one needs nothing. */
+        private void passThroughMember(Node n, int offset) {
+            if (!(n.op() instanceof Op.ConstArith ca)) {
+                return;
+            }
+            int[] x = shapes.get(n.input());
+            int[] c = ca.constant().shape();
+            int axis = 1 - (x.length - c.length); // the constant's axis that lines up with the channel axis
+            if (axis < 0 || c[axis] == 1) {
+                return;
+            }
+            add(new Member.ChannelConstant(n.name(), offset, axis));
+        }
+
+        /** Inputs of an element-wise node that carry the channels (the others broadcast along them). */
+        private List<String> coupledInputs(Node n) {
+            int width = channelsOf(n.name());
+            List<String> out = new ArrayList<>();
+            for (String in : n.inputs()) {
+                if (channelsOf(in) == width) {
+                    out.add(in);
+                }
+            }
+            return out;
+        }
+
+        private boolean reducesChannels(Node n) {
+            return n.op() instanceof Op.ReduceMean r && r.reduces(1);
         }
     }
 
@@ -262,8 +363,6 @@ public final class DependencyGraph {
 
     /** Ops that keep every channel where it is (element-wise or per-channel spatial). */
     static boolean isChannelwise(Op op) {
-        return op instanceof Op.Relu || op instanceof Op.LeakyRelu || op instanceof Op.Clip
-                || op instanceof Op.Sigmoid || op instanceof Op.Identity || op instanceof Op.MaxPool
-                || op instanceof Op.AvgPool || op instanceof Op.GlobalAvgPool;
+        return op.channelRule() == dev.thinet4j.model.ChannelRule.PASS_THROUGH;
     }
 }

@@ -39,4 +39,20 @@ public sealed interface Member {
     /** A linear layer reading the channels through Flatten: column block [(offset+c)·blockSize, …) per channel. */
     record ConsumerLinear(String node, int offset, int blockSize) implements Member {
     }
+
+    /**
+     * A constant broadcast along the channels that must follow them: a per-channel {@code ConstArith}
+     * operand such as ConvNeXt's layer scale ([C, 1, 1] on NCHW, [C] on channels-last). Its entries
+     * on axis {@code axis} of the constant are cut.
+     */
+    record ChannelConstant(String node, int offset, int axis) implements Member {
+    }
+
+    /**
+     * A channel Slice of a tensor that carries the group ({@code offset} is where group channel 0 sits
+     * on the slice's input): each bound moves down by the removed group channels below it, whether
+     * the range holds the group or lies beside it.
+     */
+    record SliceBounds(String node, int offset) implements Member {
+    }
 }

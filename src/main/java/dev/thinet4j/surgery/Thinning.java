@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Answers <em>how to cut</em>: removes channels of a {@link ChannelGroup} for real, one small cut
  * function per member kind — producer filters and bias, BN entries, depthwise filters, consumer
- * conv input channels, linear column blocks. The weights really shrink; nothing is masked.
+ * conv input channels, linear column blocks, per-channel constants, the bounds of a channel Slice
+ * behind the group. The weights really shrink; nothing is masked.
  */
 public final class Thinning {
     private Thinning() {
@@ -120,6 +121,18 @@ public final class Thinning {
         return out;
     }
 
+    /** Removed group channels whose axis index (offset + c) is below {@code bound}. */
+    private static int removedBelow(int bound, int offset, int channels, int[] keep) {
+        int below = Math.max(0, Math.min(channels, bound - offset));
+        int keptBelow = 0;
+        for (int c : keep) {
+            if (offset + c < bound) {
+                keptBelow++;
+            }
+        }
+        return below - keptBelow;
+    }
+
     private static Tensor sel(Tensor t, int axis, int[] idx) {
         return t == null ? null : t.select(axis, idx);
     }
@@ -146,6 +159,17 @@ public final class Thinning {
             Op.Conv c = (Op.Conv) op;
             int[] idx = axisKeep(c.weight().dim(1), m.offset(), channels, keep);
             return c.withWeights(c.weight().select(1, idx), c.bias());
+        }
+        if (m instanceof Member.ChannelConstant cc) {
+            Op.ConstArith ca = (Op.ConstArith) op;
+            int[] idx = axisKeep(ca.constant().dim(cc.axis()), m.offset(), channels, keep);
+            return ca.withConstant(ca.constant().select(cc.axis(), idx));
+        }
+        if (m instanceof Member.SliceBounds) {
+            // each bound moves down by the removed group channels that sit below it
+            Op.Slice sl = (Op.Slice) op;
+            return new Op.Slice(sl.axis(), sl.start() - removedBelow(sl.start(), m.offset(), channels, keep),
+                    sl.end() - removedBelow(sl.end(), m.offset(), channels, keep));
         }
         Member.ConsumerLinear cl = (Member.ConsumerLinear) m;
         Op.Linear l = (Op.Linear) op;

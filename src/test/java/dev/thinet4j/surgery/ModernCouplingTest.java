@@ -1,0 +1,183 @@
+package dev.thinet4j.surgery;
+
+import dev.thinet4j.model.Arith;
+import dev.thinet4j.model.Network;
+import dev.thinet4j.model.Op;
+import dev.thinet4j.model.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Random;
+
+import static dev.thinet4j.testing.TestNets.bn;
+import static dev.thinet4j.testing.TestNets.conv;
+import static dev.thinet4j.testing.TestNets.depthwise;
+import static dev.thinet4j.testing.TestNets.linear;
+import static dev.thinet4j.testing.TestNets.rand;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Coupling through the ops of modern CNNs: SiLU ({@code x · sigmoid(x)}), a squeeze-excitation gate,
+ * a per-channel constant (layer scale), channel slices, ReduceMean heads.
+ */
+class ModernCouplingTest {
+
+    /** An EfficientNet-style MBConv: expand, SiLU, depthwise, SiLU, SE gate, scale, project, mean head. */
+    static Network mbconv(long seed) {
+        Random r = new Random(seed);
+        return Network.builder("mbconv").input("input", 3, 8, 8)
+                .add("stem", conv(r, 3, 4, 3, 1, 1), "input")
+                .add("expand", conv(r, 4, 12, 1, 1, 0), "stem")
+                .add("expand_bn", bn(r, 12), "expand")
+                .add("sig1", new Op.Sigmoid(), "expand_bn")
+                .add("silu1", new Op.Binary(Arith.MUL), "expand_bn", "sig1")
+                .add("dw", depthwise(r, 12, 3, 1), "silu1")
+                .add("dw_hs", new Op.HardSwish(), "dw")
+                .add("se_pool", new Op.GlobalAvgPool(), "dw_hs")
+                .add("se_reduce", conv(r, 12, 3, 1, 1, 0), "se_pool")
+                .add("se_act", new Op.Relu(), "se_reduce")
+                .add("se_expand", conv(r, 3, 12, 1, 1, 0), "se_act")
+                .add("se_gate", new Op.HardSigmoid(1f / 6, 0.5f), "se_expand")
+                .add("gated", new Op.Binary(Arith.MUL), "dw_hs", "se_gate")
+                .add("scaled", Op.ConstArith.right(Arith.MUL, rand(r, 1f, 12, 1, 1)), "gated")
+                .add("project", conv(r, 12, 5, 1, 1, 0), "scaled")
+                .add("mean", new Op.ReduceMean(new int[]{2, 3}, false), "project")
+                .add("fc", linear(r, 5, 3), "mean")
+                .output("fc")
+                .build();
+    }
+
+    @Test
+    void squeezeExcitationGateIsCoupledWithTheExpandedChannels() {
+        ChannelGroup g = new DependencyGraph(mbconv(1)).groupOf("expand");
+        assertEquals(List.of("expand", "se_expand"), g.producers());
+        assertEquals(12, g.channels());
+        assertThat(g.consumers()).containsExactlyInAnyOrder(new Member.ConsumerConv("se_reduce", 0),
+                new Member.ConsumerConv("project", 0));
+        assertThat(g.members()).contains(new Member.BatchNormChannels("expand_bn", 0),
+                new Member.DepthwiseConv("dw", 0), new Member.ChannelConstant("scaled", 0, 0));
+        assertThat(g.tensors()).contains("silu1", "gated", "se_gate", "se_pool");
+        // the SE expand conv's own group is the same one
+        assertEquals(g, new DependencyGraph(mbconv(1)).groupOf("se_expand"));
+    }
+
+    @Test
+    void reduceConvOfSqueezeExcitationIsItsOwnGroup() {
+        ChannelGroup g = new DependencyGraph(mbconv(1)).groupOf("se_reduce");
+        assertEquals(List.of("se_reduce"), g.producers());
+        assertEquals(List.of(new Member.ConsumerConv("se_expand", 0)), g.consumers());
+    }
+
+    @Test
+    void meanHeadFeedsALinearLayerColumnPerChannel() {
+        ChannelGroup g = new DependencyGraph(mbconv(1)).groupOf("project");
+        assertEquals(List.of(new Member.ConsumerLinear("fc", 0, 1)), g.consumers());
+    }
+
+    @Test
+    void thinningTheGatedGroupKeepsShapesAndCutsEveryMember() {
+        Network net = mbconv(2);
+        ChannelGroup g = new DependencyGraph(net).groupOf("expand");
+        Network thin = Thinning.keep(net, g, new int[]{0, 2, 3, 7, 11});
+        assertEquals(5, ((Op.Conv) thin.node("expand").op()).outChannels());
+        assertEquals(5, ((Op.Conv) thin.node("se_expand").op()).outChannels());
+        assertEquals(5, ((Op.Conv) thin.node("se_reduce").op()).inChannels());
+        assertEquals(5, ((Op.Conv) thin.node("project").op()).inChannels());
+        assertEquals(5, ((Op.Conv) thin.node("dw").op()).groups());
+        Tensor scale = ((Op.ConstArith) thin.node("scaled").op()).constant();
+        Tensor before = ((Op.ConstArith) net.node("scaled").op()).constant();
+        assertEquals(List.of(5, 1, 1), List.of(scale.dim(0), scale.dim(1), scale.dim(2)));
+        assertEquals(before.get(7), scale.get(3));
+        assertEquals(net.shapes(2).get("fc")[1], thin.shapes(2).get("fc")[1]);
+    }
+
+    /** ShuffleNet-style split: two halves of a tensor, the second half transformed, then concatenated. */
+    static Network split(long seed) {
+        Random r = new Random(seed);
+        return Network.builder("split").input("input", 3, 6, 6)
+                .add("a", conv(r, 3, 4, 3, 1, 1), "input")
+                .add("b", conv(r, 3, 6, 3, 1, 1), "input")
+                .add("cat", new Op.Concat(1), "a", "b")
+                .add("left", new Op.Slice(1, 0, 4), "cat")
+                .add("right", new Op.Slice(1, 4, 10), "cat")
+                .add("c", conv(r, 6, 6, 1, 1, 0), "right")
+                .add("joined", new Op.Concat(1), "left", "c")
+                .add("shuffle", new Op.ChannelShuffle(2), "joined")
+                .add("head", conv(r, 10, 2, 1, 1, 0), "shuffle")
+                .output("head")
+                .build();
+    }
+
+    @Test
+    void channelShuffleAfterTheSplitIsRefusedNamingIt() {
+        Network net = split(3);
+        // 'a' passes the left half straight to the shuffle, and so does the branch conv 'c'
+        for (String conv : List.of("a", "c")) {
+            PruningException e = assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf(conv));
+            assertThat(e.getMessage()).contains("'shuffle'");
+        }
+        // 'b' is the right half, read only by the branch conv: prunable, both slices move
+        ChannelGroup b = new DependencyGraph(net).groupOf("b");
+        assertThat(b.consumers()).containsExactly(new Member.ConsumerConv("c", 0));
+        assertThat(b.members()).contains(new Member.SliceBounds("left", 4), new Member.SliceBounds("right", 4));
+    }
+
+    @Test
+    void sliceWithoutTheGroupMovesItsBounds() {
+        Random r = new Random(4);
+        Network net = Network.builder("slices").input("input", 3, 6, 6)
+                .add("a", conv(r, 3, 4, 3, 1, 1), "input")
+                .add("b", conv(r, 3, 6, 3, 1, 1), "input")
+                .add("cat", new Op.Concat(1), "a", "b")
+                .add("left", new Op.Slice(1, 0, 4), "cat")
+                .add("right", new Op.Slice(1, 4, 10), "cat")
+                .add("c", conv(r, 6, 6, 1, 1, 0), "right")
+                .add("d", conv(r, 4, 2, 1, 1, 0), "left")
+                .output("c").output("d")
+                .build();
+        ChannelGroup a = new DependencyGraph(net).groupOf("a");
+        assertThat(a.members()).contains(new Member.SliceBounds("left", 0), new Member.SliceBounds("right", 0),
+                new Member.ConsumerConv("d", 0));
+        Network thin = Thinning.keep(net, a, new int[]{1, 3});
+        assertEquals(new Op.Slice(1, 0, 2), thin.node("left").op());
+        assertEquals(new Op.Slice(1, 2, 8), thin.node("right").op());
+        ChannelGroup b = new DependencyGraph(thin).groupOf("b");
+        assertThat(b.members()).contains(new Member.SliceBounds("left", 2), new Member.SliceBounds("right", 2),
+                new Member.ConsumerConv("c", 0));
+        Network thin2 = Thinning.keep(thin, b, new int[]{0, 5});
+        assertEquals(new Op.Slice(1, 0, 2), thin2.node("left").op());
+        assertEquals(new Op.Slice(1, 2, 4), thin2.node("right").op());
+        thin2.shapes(1);
+    }
+
+    @Test
+    void partialSliceOfTheGroupIsRefusedNamingTheSlice() {
+        Random r = new Random(5);
+        Network net = Network.builder("partial").input("input", 3, 6, 6)
+                .add("a", conv(r, 3, 4, 3, 1, 1), "input")
+                .add("half", new Op.Slice(1, 0, 2), "a")
+                .add("c", conv(r, 2, 2, 1, 1, 0), "half")
+                .output("c")
+                .build();
+        PruningException e = assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf("a"));
+        assertThat(e.getMessage()).contains("'half'").contains("[0, 2)");
+    }
+
+    @Test
+    void spatialGateBroadcastAlongChannelsIsRefused() {
+        Random r = new Random(6);
+        Network net = Network.builder("spatial").input("input", 3, 6, 6)
+                .add("a", conv(r, 3, 4, 3, 1, 1), "input")
+                .add("att", conv(r, 3, 1, 3, 1, 1), "input")
+                .add("g", new Op.Binary(Arith.MUL), "a", "att")
+                .add("c", conv(r, 4, 2, 1, 1, 0), "g")
+                .output("c")
+                .build();
+        // a's channels pass the Mul (the one-channel map broadcasts); att's single channel cannot be cut alone
+        ChannelGroup a = new DependencyGraph(net).groupOf("a");
+        assertEquals(List.of("a"), a.producers());
+        assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf("att"));
+    }
+}
