@@ -23,6 +23,10 @@ import java.util.Map;
  *       too, exact unless it counts zero padding;</li>
  *   <li>depthwise conv: a·Σ<sub>ky,kx</sub> w + b, exact only without padding (or a = 0);</li>
  *   <li>Add: the sum of the inputs' constants; Concat: the constant of the group's input.</li>
+ *   <li>Mul / Sub / Div / Pow of two group tensors: the operation on their constants (a squeeze-excitation
+ *       gate of a constant channel is constant too); with a scalar or per-channel constant: the operation
+ *       on the channel's entry; HardSigmoid, HardSwish, Sqrt, Erf: the function of the constant; Resize,
+ *       ReduceMean over H, W and Slice: the input constant.</li>
  * </ul>
  */
 final class ConstantChannels {
@@ -113,6 +117,19 @@ final class ConstantChannels {
             }
             return new Values(v, exact);
         }
+        if (op instanceof Op.Binary b) {
+            // both operands must carry the group (a broadcast operand is not constant per removed channel)
+            Values x = known.get(p.inputs().get(0));
+            Values y = known.get(p.inputs().get(1));
+            if (x == null || y == null) {
+                return null;
+            }
+            double[] v = new double[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = b.arith().apply((float) x.values()[i], (float) y.values()[i]);
+            }
+            return new Values(v, x.exact() && y.exact());
+        }
         if (op instanceof Op.Concat) {
             for (String in : p.inputs()) {
                 if (tensors.contains(in)) {
@@ -125,8 +142,12 @@ final class ConstantChannels {
         if (in == null) {
             return null;
         }
-        if (op instanceof Op.MaxPool || op instanceof Op.GlobalAvgPool || op instanceof Op.Identity) {
+        if (op instanceof Op.MaxPool || op instanceof Op.GlobalAvgPool || op instanceof Op.Identity
+                || op instanceof Op.Resize || op instanceof Op.ReduceMean || op instanceof Op.Slice) {
             return in;
+        }
+        if (op instanceof Op.ConstArith ca) {
+            return constArith(ca, p, offsets, in, removed);
         }
         if (op instanceof Op.AvgPool a) {
             boolean padFree = !a.countIncludePad() || (a.pads().isZero() && !a.ceilMode());
@@ -152,7 +173,54 @@ final class ConstantChannels {
         if (op instanceof Op.Sigmoid) {
             return 1.0 / (1.0 + Math.exp(-x));
         }
+        if (op instanceof Op.HardSigmoid h) {
+            return Math.max(0, Math.min(1, h.alpha() * x + h.beta()));
+        }
+        if (op instanceof Op.HardSwish) {
+            return x * Math.max(0, Math.min(1, x / 6 + 0.5));
+        }
+        if (op instanceof Op.Sqrt) {
+            return Math.sqrt(x);
+        }
+        if (op instanceof Op.Erf) {
+            return dev.thinet4j.model.ScalarMath.erf(x);
+        }
         throw new IllegalStateException("no constant rule for " + op.onnxType() + " node '" + p.name() + "'");
+    }
+
+    /** x ∘ c with c a scalar or per-channel constant (one value per channel, constant over the pixels). */
+    private static Values constArith(Op.ConstArith ca, Node p, Map<String, Integer> offsets, Values in, int[] removed) {
+        Tensor c = ca.constant();
+        int n = removed.length;
+        double[] v = new double[n];
+        if (c.size() == 1) {
+            for (int i = 0; i < n; i++) {
+                v[i] = apply(ca, in.values()[i], c.get(0));
+            }
+            return new Values(v, in.exact());
+        }
+        Integer off = offsets.get(p.name());
+        int[] shape = c.shape();
+        int channelAxis = -1;
+        for (int a = 0; a < shape.length; a++) {
+            if (shape[a] != 1) {
+                if (channelAxis >= 0) {
+                    return null; // varies over more than the channels
+                }
+                channelAxis = a;
+            }
+        }
+        if (off == null || channelAxis < 0) {
+            return null;
+        }
+        for (int i = 0; i < n; i++) {
+            v[i] = apply(ca, in.values()[i], c.get(off + removed[i]));
+        }
+        return new Values(v, in.exact());
+    }
+
+    private static double apply(Op.ConstArith ca, double x, double c) {
+        return ca.constantFirst() ? ca.arith().apply((float) c, (float) x) : ca.arith().apply((float) x, (float) c);
     }
 
     private static int offset(Map<String, Integer> offsets, Node p) {
