@@ -328,6 +328,16 @@ public final class ThiNetPruner {
             }
         }
         Network thinned = Thinning.keep(net, group, kept);
+        // a reconstructed consumer that also writes the group (a conv reading and writing one residual stage)
+        // needs its output filters cut as well
+        int[] keptSorted = kept.clone();
+        Arrays.sort(keptSorted);
+        for (Member m : group.members()) {
+            Op op = newConsumers.get(m.node());
+            if (op != null && !group.consumers().contains(m)) {
+                newConsumers.put(m.node(), Thinning.cutMember(op, m, keptSorted, group.channels()));
+            }
+        }
         Map<String, Node> repl = new HashMap<>();
         newConsumers.forEach((name, op) -> repl.put(name, thinned.node(name).withOp(op)));
         Network result = repl.isEmpty() ? thinned : thinned.replace(repl);

@@ -137,6 +137,21 @@ public final class Thinning {
         return t == null ? null : t.select(axis, idx);
     }
 
+    /**
+     * Cuts one member's op: the small cut function of {@link #keep}, for callers that rebuilt a member's op
+     * (e.g. a reconstructed consumer that is also one of the group's producers, as a residual block's last
+     * conv reading and writing the same stage channels).
+     *
+     * @param op       the member's op (possibly already changed on another axis)
+     * @param m        the member
+     * @param keep     kept group channels, ascending. Not modified.
+     * @param channels the group's channel count
+     * @return the op with the member's axis cut
+     */
+    public static Op cutMember(Op op, Member m, int[] keep, int channels) {
+        return cut(op, m, keep, channels);
+    }
+
     private static Op cut(Op op, Member m, int[] keep, int channels) {
         if (m instanceof Member.ProducerConv) {
             Op.Conv c = (Op.Conv) op;
