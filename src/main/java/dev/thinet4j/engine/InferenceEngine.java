@@ -38,7 +38,10 @@ import java.util.Set;
  * <ul>
  *   <li>Convolutions run in NHWC layout, and the tensors between them stay in it: oneDNN's convolution
  *       wants NHWC, and given NCHW it reorders input and output on every call. Element-wise ops, pooling,
- *       global pooling, Add and channel Concat work on NHWC directly; other ops get an NCHW copy.
+ *       global pooling, Add, channel Concat, broadcast arithmetic (e.g. a squeeze-excitation gate), spatial
+ *       ReduceMean and Transpose work on NHWC directly (a Transpose to channels-last and back moves no data);
+ *       other ops get an NCHW copy. Tensors of other ranks (2-D, 3-D, 5-D, channels-last [N, H, W, C]) are
+ *       dense c-order arrays.
  *       Returned arrays are always dense c-order NCHW.</li>
  *   <li>A BatchNorm whose input is a convolution's output that nothing else reads (and that was not
  *       requested) is folded into that convolution's weights at construction; the network is not changed
