@@ -7,7 +7,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarAdd;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 import java.util.ArrayList;
@@ -15,7 +18,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 
 /**
- * Element-wise kernels (activations, BatchNorm, Add, Identity). Each may work in place on input 0
+ * Element-wise kernels (activations, HardSigmoid, HardSwish, Erf, Sqrt, BatchNorm, Add, Identity). Each may work in place on input 0
  * when the caller allows it. All of them take NHWC views (see {@link NdArrays#isNhwc}) and then work on the
  * dense [N, H, W, C] memory and return an NHWC view; Add does so when all its inputs are NHWC views.
  */
@@ -85,6 +88,87 @@ final class ElementwiseKernels {
         protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
             return unary(in.get(0), inPlace, alloc,
                     (x, z) -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid(x, z)));
+        }
+    }
+
+    /** clip(z, lo, hi) in place via the native {@code clipbyvalue} op. */
+    private static void clipInPlace(INDArray z, double lo, double hi) {
+        Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(z).addOutputs(z)
+                .addFloatingPointArguments(lo, hi).build());
+    }
+
+    /**
+     * ONNX HardSigmoid: y = max(0, min(1, alpha·x + beta)), as the scalar ops z = x·alpha, z = z + beta and
+     * an in-place {@code clipbyvalue}(0, 1) (ND4J's own hard sigmoid has fixed alpha and beta).
+     */
+    static final class HardSigmoid extends AnyLayout {
+        private final double alpha;
+        private final double beta;
+
+        HardSigmoid(Node node, Op.HardSigmoid op) {
+            super(node);
+            this.alpha = op.alpha();
+            this.beta = op.beta();
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            return unary(in.get(0), inPlace, alloc, (x, z) -> hardSigmoid(x, z, alpha, beta));
+        }
+    }
+
+    private static void hardSigmoid(INDArray x, INDArray z, double alpha, double beta) {
+        Nd4j.exec(new ScalarMultiplication(x, null, z, alpha));
+        Nd4j.exec(new ScalarAdd(z, null, z, beta));
+        clipInPlace(z, 0, 1);
+    }
+
+    /**
+     * HardSwish: y = x · max(0, min(1, x/6 + 1/2)), as a hard sigmoid (alpha 1/6, beta 1/2) into a scratch
+     * array followed by an element-wise product with x.
+     */
+    static final class HardSwish extends AnyLayout {
+        HardSwish(Node node) {
+            super(node);
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            return unary(in.get(0), inPlace, alloc, (x, z) -> {
+                INDArray gate = alloc.allocate(x.shape());
+                try {
+                    hardSigmoid(x, gate, 1.0 / 6.0, 0.5);
+                    Nd4j.exec(new MulOp(x, gate, z));
+                } finally {
+                    alloc.recycle(gate);
+                }
+            });
+        }
+    }
+
+    /** The Gauss error function y = erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (libnd4j transform {@code erf}). */
+    static final class Erf extends AnyLayout {
+        Erf(Node node) {
+            super(node);
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            return unary(in.get(0), inPlace, alloc,
+                    (x, z) -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(x, z)));
+        }
+    }
+
+    /** y = √x, NaN for x &lt; 0 (libnd4j transform {@code sqrt}). */
+    static final class Sqrt extends AnyLayout {
+        Sqrt(Node node) {
+            super(node);
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            return unary(in.get(0), inPlace, alloc,
+                    (x, z) -> Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.floating.Sqrt(x, z)));
         }
     }
 

@@ -38,7 +38,10 @@ import java.util.Set;
  * <ul>
  *   <li>Convolutions run in NHWC layout, and the tensors between them stay in it: oneDNN's convolution
  *       wants NHWC, and given NCHW it reorders input and output on every call. Element-wise ops, pooling,
- *       global pooling, Add and channel Concat work on NHWC directly; other ops get an NCHW copy.
+ *       global pooling, Add, channel Concat, broadcast arithmetic (e.g. a squeeze-excitation gate), spatial
+ *       ReduceMean and Transpose work on NHWC directly (a Transpose to channels-last and back moves no data);
+ *       other ops get an NCHW copy. Tensors of other ranks (2-D, 3-D, 5-D, channels-last [N, H, W, C]) are
+ *       dense c-order arrays.
  *       Returned arrays are always dense c-order NCHW.</li>
  *   <li>A BatchNorm whose input is a convolution's output that nothing else reads (and that was not
  *       requested) is folded into that convolution's weights at construction; the network is not changed
@@ -195,7 +198,7 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /**
-     * The network's first output for a batch.
+     * The network's first output for a batch (see {@link #forwardAll} for all of them).
      *
      * @param input [N, C, H, W] with C, H, W of the network's {@link InputSpec}; float32 (other floating
      *              types are converted). Not modified.
@@ -205,6 +208,18 @@ public final class InferenceEngine implements AutoCloseable {
     public INDArray forward(INDArray input) {
         String out = net.outputs().get(0);
         return forward(input, List.of(out)).get(out);
+    }
+
+    /**
+     * Every network output for a batch, from one pass (a detector with several heads, a network with auxiliary
+     * outputs).
+     *
+     * @param input [N, C, H, W] batch; not modified
+     * @return output name → a new array owned by the caller, in the order of {@link Network#outputs()}
+     * @throws IllegalArgumentException naming the expected and the actual shape when they differ
+     */
+    public Map<String, INDArray> forwardAll(INDArray input) {
+        return forward(input, net.outputs());
     }
 
     /**
@@ -321,6 +336,52 @@ public final class InferenceEngine implements AutoCloseable {
     }
 
     /**
+     * Convenience: every network output for a batch given as a flat NCHW float array, from one pass.
+     *
+     * @param nchw  batch·C·H·W values in NCHW order; not modified
+     * @param batch number of images
+     * @return output name → one row per image holding that image's output values in row-major order, in the
+     *         order of {@link Network#outputs()}
+     */
+    public Map<String, float[][]> forwardAllToArray(float[] nchw, int batch) {
+        InputSpec in = net.input();
+        checkFlat(nchw, batch);
+        Map<String, float[][]> result = new LinkedHashMap<>();
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
+             INDArray x = Nd4j.create(nchw, new long[]{batch, in.channels(), in.height(), in.width()}, DataType.FLOAT)) {
+            Map<String, INDArray> outs = forwardAll(x);
+            try {
+                for (Map.Entry<String, INDArray> e : outs.entrySet()) {
+                    result.put(e.getKey(), rows(e.getValue(), batch));
+                }
+            } finally {
+                outs.values().forEach(NdArrays::closeQuietly);
+            }
+        }
+        return result;
+    }
+
+    private void checkFlat(float[] nchw, int batch) {
+        InputSpec in = net.input();
+        long per = (long) in.channels() * in.height() * in.width();
+        if (batch < 1 || nchw.length != per * batch) {
+            throw new IllegalArgumentException("forwardToArray: " + batch + " image(s) of " + in.channels() + "x"
+                    + in.height() + "x" + in.width() + " need " + per * Math.max(batch, 0) + " values, got "
+                    + nchw.length);
+        }
+    }
+
+    private static float[][] rows(INDArray y, int batch) {
+        int cols = Math.toIntExact(y.length() / batch);
+        float[] flat = y.dup('c').data().asFloat();
+        float[][] rows = new float[batch][];
+        for (int i = 0; i < batch; i++) {
+            rows[i] = Arrays.copyOfRange(flat, i * cols, (i + 1) * cols);
+        }
+        return rows;
+    }
+
+    /**
      * Convenience: the first output for a batch given as a flat NCHW float array.
      *
      * @param nchw  batch·C·H·W values in NCHW order; not modified
@@ -329,22 +390,11 @@ public final class InferenceEngine implements AutoCloseable {
      */
     public float[][] forwardToArray(float[] nchw, int batch) {
         InputSpec in = net.input();
-        long per = (long) in.channels() * in.height() * in.width();
-        if (batch < 1 || nchw.length != per * batch) {
-            throw new IllegalArgumentException("forwardToArray: " + batch + " image(s) of " + in.channels() + "x"
-                    + in.height() + "x" + in.width() + " need " + per * Math.max(batch, 0) + " values, got "
-                    + nchw.length);
-        }
+        checkFlat(nchw, batch);
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces();
              INDArray x = Nd4j.create(nchw, new long[]{batch, in.channels(), in.height(), in.width()}, DataType.FLOAT);
              INDArray y = forward(x)) {
-            int cols = Math.toIntExact(y.length() / batch);
-            float[] flat = y.dup('c').data().asFloat();
-            float[][] rows = new float[batch][];
-            for (int i = 0; i < batch; i++) {
-                rows[i] = Arrays.copyOfRange(flat, i * cols, (i + 1) * cols);
-            }
-            return rows;
+            return rows(y, batch);
         }
     }
 

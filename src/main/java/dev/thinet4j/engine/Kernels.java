@@ -42,6 +42,32 @@ final class Kernels {
             return new ShapeKernels.GlobalAvgPool(node);
         } else if (op instanceof Op.Flatten) {
             return new ShapeKernels.Flatten(node);
+        } else if (op instanceof Op.Binary b) {
+            return new BroadcastKernels.Binary(node, b);
+        } else if (op instanceof Op.ConstArith c) {
+            return new BroadcastKernels.ConstArith(node, c);
+        } else if (op instanceof Op.HardSigmoid h) {
+            return new ElementwiseKernels.HardSigmoid(node, h);
+        } else if (op instanceof Op.HardSwish) {
+            return new ElementwiseKernels.HardSwish(node);
+        } else if (op instanceof Op.Erf) {
+            return new ElementwiseKernels.Erf(node);
+        } else if (op instanceof Op.Sqrt) {
+            return new ElementwiseKernels.Sqrt(node);
+        } else if (op instanceof Op.ReduceMean r) {
+            return new ShapeKernels.ReduceMean(node, r);
+        } else if (op instanceof Op.LayerNorm l) {
+            return new ShapeKernels.LayerNorm(node, l);
+        } else if (op instanceof Op.Transpose t) {
+            return new LayoutKernels.Transpose(node, t);
+        } else if (op instanceof Op.Reshape) {
+            return new LayoutKernels.Reshape(node);
+        } else if (op instanceof Op.Slice s) {
+            return new LayoutKernels.Slice(node, s);
+        } else if (op instanceof Op.ChannelShuffle c) {
+            return new LayoutKernels.ChannelShuffle(node, c);
+        } else if (op instanceof Op.Resize r) {
+            return new LayoutKernels.Resize(node, r);
         }
         throw new UnsupportedOperationException("node '" + node.name() + "': no inference kernel for op "
                 + op.onnxType() + " (" + op.getClass().getSimpleName() + ")");

@@ -41,7 +41,8 @@ public interface OpKernel extends AutoCloseable {
      * @param mayOverwriteFirstInput when true, element-wise ops (BatchNorm, activations, Add, Clip) may write
      *                               their result into input 0 and return it
      * @return the output. Usually a new array; it is input 0 itself or a view of its memory for Identity,
-     *         Flatten of a c-ordered array, single-input Concat, and in-place results
+     *         Flatten and Reshape of a c-ordered array, single-input Concat, Transpose (0, 2, 3, 1) of an
+     *         NCHW-shaped view of NHWC memory and Transpose (0, 3, 1, 2) of a dense array, and in-place results
      * @throws IllegalArgumentException naming the node when the inputs' number, type or shapes do not fit
      */
     INDArray apply(List<INDArray> inputs, boolean mayOverwriteFirstInput);

@@ -9,12 +9,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
 
-/** Linear, Softmax and the reshaping / reducing kernels (Flatten, Concat, GlobalAvgPool). */
+/** Linear, Softmax, LayerNorm and the reshaping / reducing kernels (Flatten, Concat, GlobalAvgPool, ReduceMean). */
 final class ShapeKernels {
     private ShapeKernels() {
     }
 
-    /** y = x·Wᵀ + b with {@code mmul} against a cached c-ordered Wᵀ [in, out] and a row-vector add of b. */
+    /**
+     * y = x·Wᵀ + b over the last axis, with {@code mmul} against a cached c-ordered Wᵀ [in, out] and a
+     * row-vector add of b. An input of rank &gt; 2, [N, …, in], is multiplied as its [N·…, in] matrix (a c-order
+     * reshape, a view when the input is c-contiguous) and the result reshaped to [N, …, out].
+     */
     static final class Linear extends AbstractKernel {
         private final INDArray weightT;
         private final INDArray bias;
@@ -31,11 +35,22 @@ final class ShapeKernels {
 
         @Override
         protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
-            INDArray y = in.get(0).mmul(weightT);
+            INDArray x = in.get(0);
+            if (x.rank() == 2) {
+                INDArray y = x.mmul(weightT);
+                if (bias != null) {
+                    y.addiRowVector(bias);
+                }
+                return y;
+            }
+            int[] xs = shapes.get(0);
+            long rows = x.length() / xs[xs.length - 1];
+            INDArray y = alloc.allocate(rows, out[out.length - 1]);
+            x.reshape('c', rows, xs[xs.length - 1]).mmuli(weightT, y);
             if (bias != null) {
                 y.addiRowVector(bias);
             }
-            return y;
+            return y.reshape('c', NdArrays.longs(out));
         }
     }
 
@@ -165,6 +180,101 @@ final class ShapeKernels {
                 return NdArrays.nhwcBase(x).mean(1, 2).reshape('c', out[0], out[1], 1, 1);
             }
             return x.mean(true, 2, 3);
+        }
+    }
+
+    /**
+     * y = mean of x over {@code axes} = (1 / Π_{a ∈ axes} d_a) · Σ over those axes, with the reduced axes kept with
+     * length 1 when {@code keepDims} (ND4J {@code mean(keepDims, axes)}). On an NHWC view with axes (2, 3), the
+     * mean over axes 1 and 2 of its [N, H, W, C] array.
+     */
+    static final class ReduceMean extends AbstractKernel {
+        private final int[] axes;
+        private final boolean keepDims;
+
+        ReduceMean(Node node, Op.ReduceMean op) {
+            super(node);
+            this.axes = op.axes();
+            this.keepDims = op.keepDims();
+        }
+
+        @Override
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            INDArray x = in.get(0);
+            if (NdArrays.isNhwc(x)) {
+                if (java.util.Arrays.equals(axes, new int[]{2, 3})) {
+                    return NdArrays.nhwcBase(x).mean(1, 2).reshape('c', NdArrays.longs(out));
+                }
+                INDArray dense = NdArrays.toDenseC(x, alloc);
+                try {
+                    return dense.mean(keepDims, axes).reshape('c', NdArrays.longs(out));
+                } finally {
+                    alloc.recycle(dense);
+                }
+            }
+            return x.mean(keepDims, axes).reshape('c', NdArrays.longs(out));
+        }
+    }
+
+    /**
+     * Layer normalisation over one axis a: μ = mean_a(x), σ² = mean_a((x − μ)²) (biased), and
+     * y = (x − μ) / √(σ² + ε) · scale + bias, with scale and bias broadcast along axis a (reshaped to
+     * [1, …, D, …, 1] once per rank). Computed with keep-dims means and broadcast arithmetic in float32.
+     */
+    static final class LayerNorm extends AbstractKernel {
+        private final int axis;
+        private final float epsilon;
+        private final float[] scaleData;
+        private final float[] biasData;
+        private final java.util.Map<Integer, INDArray[]> params = new java.util.concurrent.ConcurrentHashMap<>();
+
+        LayerNorm(Node node, Op.LayerNorm op) {
+            super(node);
+            this.axis = op.axis();
+            this.epsilon = op.epsilon();
+            this.scaleData = op.scale().data();
+            this.biasData = op.bias() == null ? null : op.bias().data();
+        }
+
+        private INDArray[] params(int rank) {
+            return params.computeIfAbsent(rank, r -> {
+                long[] s = new long[r];
+                java.util.Arrays.fill(s, 1);
+                s[axis] = scaleData.length;
+                return new INDArray[]{own(NdArrays.fromFloats(scaleData, s)),
+                        biasData == null ? null : own(NdArrays.fromFloats(biasData, s))};
+            });
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            INDArray x = in.get(0);
+            INDArray[] p = params(x.rank());
+            INDArray y = alloc.allocate(x.shape());
+            try (INDArray mean = x.mean(true, axis)) {
+                BroadcastKernels.exec(dev.thinet4j.model.Arith.SUB, x, mean, y);
+            }
+            INDArray sq = alloc.allocate(x.shape());
+            try {
+                Nd4j.exec(new org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp(y, y, sq));
+                try (INDArray var = sq.mean(true, axis)) {
+                    var.addi(epsilon);
+                    Transforms.sqrt(var, false);
+                    BroadcastKernels.exec(dev.thinet4j.model.Arith.DIV, y, var, y);
+                }
+            } finally {
+                alloc.recycle(sq);
+            }
+            BroadcastKernels.exec(dev.thinet4j.model.Arith.MUL, y, p[0], y);
+            if (p[1] != null) {
+                BroadcastKernels.exec(dev.thinet4j.model.Arith.ADD, y, p[1], y);
+            }
+            return y;
         }
     }
 }

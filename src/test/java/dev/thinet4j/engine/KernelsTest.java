@@ -1,5 +1,6 @@
 package dev.thinet4j.engine;
 
+import dev.thinet4j.model.Arith;
 import dev.thinet4j.model.Hw;
 import dev.thinet4j.model.Node;
 import dev.thinet4j.model.Op;
@@ -28,14 +29,19 @@ class KernelsTest {
                 new Op.Identity(), new Op.Add(), new Op.Concat(1),
                 new Op.MaxPool(Hw.of(2), Hw.of(2), Padding.NONE, Hw.of(1), false),
                 new Op.AvgPool(Hw.of(2), Hw.of(2), Padding.NONE, false, false),
-                new Op.GlobalAvgPool(), new Op.Flatten(1));
+                new Op.GlobalAvgPool(), new Op.Flatten(1),
+                new Op.Binary(Arith.MUL), Op.ConstArith.right(Arith.ADD, Tensor.filled(1f, 2, 1, 1)),
+                new Op.HardSigmoid(0.2f, 0.5f), new Op.HardSwish(), new Op.Erf(), new Op.Sqrt(),
+                new Op.ReduceMean(new int[]{2, 3}, true), new Op.LayerNorm(1, one, one, 1e-5f),
+                new Op.Transpose(new int[]{0, 2, 3, 1}), new Op.Reshape(new int[]{4}), new Op.Slice(1, 0, 1),
+                new Op.ChannelShuffle(2), new Op.Resize(2, 2));
     }
 
     @Test
     void everyOpKindHasAKernel() {
         Set<Class<?>> covered = new HashSet<>();
         for (Op op : oneOfEach()) {
-            Node node = new Node("n", op, List.of("x"));
+            Node node = new Node("n", op, op.arity() == 2 ? List.of("x", "y") : List.of("x"));
             try (OpKernel k = OpKernel.of(node)) {
                 assertSame(node, k.node());
             }
