@@ -201,6 +201,14 @@ public final class DependencyGraph {
                     }
                     visit(p.input(), offset);
                 }
+                case MIXING -> {
+                    if (!(op instanceof Op.LayerNorm ln && ln.axis() == 1)) {
+                        throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
+                                + "', which mixes the channels");
+                    }
+                    add(new Member.LayerNormChannels(p.name(), offset));
+                    visit(p.input(), offset);
+                }
                 default -> throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                         + "', which cannot be traced back to the producing convs");
             }
@@ -250,8 +258,17 @@ public final class DependencyGraph {
                 }
                 case INDEX_MAP -> indexMap(n, tensor, offset);
                 case FLATTEN -> flatten(n, tensor, offset);
-                case MIXING -> throw refuse(op.onnxType() + " node '" + n.name()
-                        + "' mixes all channels of '" + tensor + "' and cannot be cut");
+                case MIXING -> {
+                    if (op instanceof Op.LayerNorm ln && ln.axis() == 1) {
+                        // normalised over the channels: the kept channels' statistics change, as with any cut, and
+                        // the scale and shift follow the channels (Torch-Pruning's rule for LayerNorm)
+                        add(new Member.LayerNormChannels(n.name(), offset));
+                        visit(n.name(), offset);
+                    } else {
+                        throw refuse(op.onnxType() + " node '" + n.name()
+                                + "' mixes all channels of '" + tensor + "' and cannot be cut");
+                    }
+                }
             }
         }
 

@@ -55,4 +55,11 @@ public sealed interface Member {
      */
     record SliceBounds(String node, int offset) implements Member {
     }
+
+    /**
+     * A LayerNormalization over the channel axis: its scale and shift entries follow the channels
+     * (the normalisation statistics then run over the kept channels).
+     */
+    record LayerNormChannels(String node, int offset) implements Member {
+    }
 }

@@ -180,6 +180,11 @@ public final class Thinning {
             int[] idx = axisKeep(ca.constant().dim(cc.axis()), m.offset(), channels, keep);
             return ca.withConstant(ca.constant().select(cc.axis(), idx));
         }
+        if (m instanceof Member.LayerNormChannels) {
+            Op.LayerNorm ln = (Op.LayerNorm) op;
+            int[] idx = axisKeep(ln.features(), m.offset(), channels, keep);
+            return ln.withParams(ln.scale().select(0, idx), sel(ln.bias(), 0, idx));
+        }
         if (m instanceof Member.SliceBounds) {
             // each bound moves down by the removed group channels that sit below it
             Op.Slice sl = (Op.Slice) op;

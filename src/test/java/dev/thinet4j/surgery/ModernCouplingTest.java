@@ -180,4 +180,28 @@ class ModernCouplingTest {
         assertEquals(List.of("a"), a.producers());
         assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf("att"));
     }
+
+    @Test
+    void layerNormOverChannelsFollowsTheGroupAndAlongWidthPassesIt() {
+        Random r = new Random(7);
+        Network net = Network.builder("ln").input("input", 3, 6, 6)
+                .add("a", conv(r, 3, 8, 3, 1, 1), "input")
+                .add("ln", new Op.LayerNorm(1, rand(r, 1f, 8), rand(r, 0.1f, 8), 1e-6f), "a")
+                .add("b", conv(r, 8, 4, 1, 1, 0), "ln")
+                .add("lnw", new Op.LayerNorm(3, rand(r, 1f, 6), null, 1e-6f), "b")
+                .add("c", conv(r, 4, 2, 1, 1, 0), "lnw")
+                .output("c")
+                .build();
+        ChannelGroup a = new DependencyGraph(net).groupOf("a");
+        assertThat(a.members()).contains(new Member.LayerNormChannels("ln", 0), new Member.ConsumerConv("b", 0));
+        Network thin = Thinning.keep(net, a, new int[]{1, 4, 6});
+        Op.LayerNorm ln = (Op.LayerNorm) thin.node("ln").op();
+        Op.LayerNorm before = (Op.LayerNorm) net.node("ln").op();
+        assertEquals(3, ln.features());
+        assertEquals(before.scale().get(4), ln.scale().get(1));
+        assertEquals(before.bias().get(6), ln.bias().get(2));
+        // normalised along W: each channel on its own, so the group passes through
+        ChannelGroup b = new DependencyGraph(net).groupOf("b");
+        assertEquals(List.of(new Member.ConsumerConv("c", 0)), b.consumers());
+    }
 }
