@@ -37,7 +37,14 @@ import java.util.Set;
  *       {@code BatchNormalization}; {@link Op.Clip} → {@code Clip} with scalar min / max
  *       initializers (an infinite bound is left out); {@link Op.Add} of 2 inputs → {@code Add},
  *       of more → {@code Sum}, of one → {@code Identity}; the others map to the ONNX op of the same
- *       meaning ({@link Op#onnxType()}).</li>
+ *       meaning ({@link Op#onnxType()}); {@link Op.ConstArith} writes its constant as an
+ *       initializer {@code <node>.const}.</li>
+ *   <li>Ops without an opset-13 operator are written in the form PyTorch writes, which
+ *       {@link OnnxImporter} reads back as the same op: {@link Op.HardSwish} as
+ *       {@code Mul(x, HardSigmoid(x, 1/6, 1/2))}, {@link Op.LayerNorm} as the ReduceMean / Sub /
+ *       Pow / ReduceMean / Add / Sqrt / Div / Mul / Add decomposition, {@link Op.ChannelShuffle}
+ *       as Reshape → Transpose (0, 2, 1, 3, 4) → Reshape; {@link Op.Resize} is an opset-13
+ *       {@code Resize} (nearest, asymmetric, floor).</li>
  *   <li>The input is {@code [batch, C, H, W]} with the symbolic dimension {@code "batch"}; outputs
  *       carry their shapes with the same batch dimension.</li>
  * </ul>
@@ -172,19 +179,140 @@ public final class OnnxExporter {
             attrs.add(hw("strides", p.strides()));
         } else if (op instanceof Op.Flatten f) {
             attrs.add(OnnxAttribute.ofInt("axis", f.axis()));
+        } else if (op instanceof Op.ConstArith c) {
+            String k = init(n, "const", c.constant());
+            ins.add(c.constantFirst() ? 0 : ins.size(), k);
+        } else if (op instanceof Op.HardSigmoid h) {
+            attrs.add(OnnxAttribute.ofFloat("alpha", h.alpha()));
+            attrs.add(OnnxAttribute.ofFloat("beta", h.beta()));
+        } else if (op instanceof Op.HardSwish) {
+            // HardSwish is opset 14: x · HardSigmoid(x, 1/6, 1/2)
+            String hs = fresh(n.name() + ".hardsigmoid");
+            nodes.add(new OnnxNode(ins, List.of(hs), hs, "HardSigmoid", "",
+                    List.of(OnnxAttribute.ofFloat("alpha", 1f / 6), OnnxAttribute.ofFloat("beta", 0.5f)), ""));
+            ins = List.of(ins.get(0), hs);
+            type = "Mul";
+        } else if (op instanceof Op.ReduceMean r) {
+            attrs.add(OnnxAttribute.ofInts("axes", longs(r.axes())));
+            attrs.add(OnnxAttribute.ofInt("keepdims", r.keepDims() ? 1 : 0));
+        } else if (op instanceof Op.LayerNorm l) {
+            layerNorm(n, l);
+            return;
+        } else if (op instanceof Op.Transpose t) {
+            attrs.add(OnnxAttribute.ofInts("perm", longs(t.perm())));
+        } else if (op instanceof Op.Reshape r) {
+            ins.add(initLongs(n, "shape", batchFirst(r.shape())));
+        } else if (op instanceof Op.Slice sl) {
+            ins.add(initLongs(n, "starts", new long[]{sl.start()}));
+            ins.add(initLongs(n, "ends", new long[]{sl.end()}));
+            ins.add(initLongs(n, "axes", new long[]{sl.axis()}));
+        } else if (op instanceof Op.ChannelShuffle c) {
+            channelShuffle(n, c);
+            return;
+        } else if (op instanceof Op.Resize r) {
+            ins.add("");
+            ins.add(init(n, "scales", Tensor.of(new float[]{1, 1, r.scaleH(), r.scaleW()}, 4)));
+            attrs.add(OnnxAttribute.ofString("coordinate_transformation_mode", "asymmetric"));
+            attrs.add(OnnxAttribute.ofString("mode", "nearest"));
+            attrs.add(OnnxAttribute.ofString("nearest_mode", "floor"));
         } else if (!(op instanceof Op.Relu || op instanceof Op.Sigmoid || op instanceof Op.Identity
-                || op instanceof Op.GlobalAvgPool)) {
+                || op instanceof Op.GlobalAvgPool || op instanceof Op.Binary || op instanceof Op.Erf
+                || op instanceof Op.Sqrt)) {
             throw new IllegalArgumentException("node '" + n.name() + "': cannot export op " + op.onnxType());
         }
         nodes.add(new OnnxNode(ins, List.of(n.name()), n.name(), type, "", attrs, ""));
     }
 
-    private String init(Node n, String role, Tensor t) {
-        String base = n.name() + "." + role;
+    /**
+     * LayerNorm in opset-13 form, the decomposition PyTorch writes (which {@link OnnxImporter}
+     * reads back as one LayerNorm): ReduceMean, Sub, Pow 2, ReduceMean, Add ε, Sqrt, Div, Mul, Add.
+     */
+    private void layerNorm(Node n, Op.LayerNorm l) {
+        String x = n.inputs().get(0);
+        int rank = shapes().get(x).length;
+        OnnxAttribute axes = OnnxAttribute.ofInts("axes", l.axis());
+        int[] paramShape = new int[rank - l.axis()];
+        java.util.Arrays.fill(paramShape, 1);
+        paramShape[0] = l.features();
+        String p = n.name() + ".";
+        String mean = step(p + "mean", "ReduceMean", List.of(x), axes);
+        String d = step(p + "centered", "Sub", List.of(x, mean));
+        String sq = step(p + "squared", "Pow", List.of(d, init(n, "two", Tensor.of(new float[]{2f}))));
+        String var = step(p + "var", "ReduceMean", List.of(sq), axes);
+        String ve = step(p + "var_eps", "Add", List.of(var, init(n, "eps", Tensor.of(new float[]{l.epsilon()}))));
+        String sd = step(p + "std", "Sqrt", List.of(ve));
+        String norm = step(p + "normalized", "Div", List.of(d, sd));
+        String scaled = l.bias() == null ? n.name() : fresh(p + "scaled");
+        nodes.add(new OnnxNode(List.of(norm, init(n, "scale", l.scale().reshape(paramShape))), List.of(scaled), scaled,
+                "Mul", "", List.of(), ""));
+        if (l.bias() != null) {
+            nodes.add(new OnnxNode(List.of(scaled, init(n, "bias", l.bias().reshape(paramShape))), List.of(n.name()),
+                    n.name(), "Add", "", List.of(), ""));
+        }
+    }
+
+    /** ChannelShuffle as torch writes it: Reshape [N, g, C/g, H, W] → Transpose (0, 2, 1, 3, 4) → Reshape. */
+    private void channelShuffle(Node n, Op.ChannelShuffle c) {
+        String x = n.inputs().get(0);
+        int[] s = shapes().get(x);
+        int g = c.groups();
+        String grouped = step(n.name() + ".grouped", "Reshape",
+                List.of(x, initLongs(n, "grouped_shape", new long[]{0, g, s[1] / g, s[2], s[3]})));
+        String swapped = step(n.name() + ".transposed", "Transpose", List.of(grouped),
+                OnnxAttribute.ofInts("perm", 0, 2, 1, 3, 4));
+        nodes.add(new OnnxNode(List.of(swapped, initLongs(n, "shape", new long[]{0, s[1], s[2], s[3]})),
+                List.of(n.name()), n.name(), "Reshape", "", List.of(), ""));
+    }
+
+    private Map<String, int[]> shapeCache;
+
+    private Map<String, int[]> shapes() {
+        if (shapeCache == null) {
+            shapeCache = net.shapes(1);
+        }
+        return shapeCache;
+    }
+
+    /** Adds a helper node with a fresh name (also its output) and returns that name. */
+    private String step(String base, String type, List<String> ins, OnnxAttribute... attrs) {
+        String name = fresh(base);
+        nodes.add(new OnnxNode(ins, List.of(name), name, type, "", List.of(attrs), ""));
+        return name;
+    }
+
+    private String fresh(String base) {
         String name = base;
         for (int k = 2; !taken.add(name); k++) {
             name = base + "_" + k;
         }
+        return name;
+    }
+
+    private static long[] longs(int[] v) {
+        long[] l = new long[v.length];
+        for (int k = 0; k < v.length; k++) {
+            l[k] = v[k];
+        }
+        return l;
+    }
+
+    /** [0, dims…]: a Reshape target keeping the batch. */
+    private static long[] batchFirst(int[] dims) {
+        long[] l = new long[dims.length + 1];
+        for (int k = 0; k < dims.length; k++) {
+            l[k + 1] = dims[k];
+        }
+        return l;
+    }
+
+    private String initLongs(Node n, String role, long[] values) {
+        String name = fresh(n.name() + "." + role);
+        initializers.add(OnnxTensor.ofLongs(name, values, values.length));
+        return name;
+    }
+
+    private String init(Node n, String role, Tensor t) {
+        String name = fresh(n.name() + "." + role);
         int[] s = t.shape();
         long[] dims = new long[s.length];
         for (int k = 0; k < s.length; k++) {
