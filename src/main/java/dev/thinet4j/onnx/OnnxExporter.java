@@ -33,7 +33,8 @@ import java.util.Set;
  *   <li>Weights become {@code raw_data} FLOAT initializers named {@code <node>.weight},
  *       {@code <node>.bias}, {@code <node>.scale}, {@code <node>.mean}, {@code <node>.var},
  *       {@code <node>.min}, {@code <node>.max} (suffixed when a name is taken).</li>
- *   <li>{@link Op.Linear} → {@code Gemm(transB=1)} with the [out, in] weight; {@link Op.BatchNorm} →
+ *   <li>{@link Op.Linear} → {@code Gemm(transB=1)} with the [out, in] weight (over the last axis of a
+ *       rank &gt; 2 tensor: {@code MatMul} by the [in, out] weight, then {@code Add} of the bias); {@link Op.BatchNorm} →
  *       {@code BatchNormalization}; {@link Op.Clip} → {@code Clip} with scalar min / max
  *       initializers (an infinite bound is left out); {@link Op.Add} of 2 inputs → {@code Add},
  *       of more → {@code Sum}, of one → {@code Identity}; the others map to the ONNX op of the same
@@ -140,6 +141,17 @@ public final class OnnxExporter {
             ins.add(init(n, "mean", b.mean()));
             ins.add(init(n, "var", b.var()));
             attrs.add(OnnxAttribute.ofFloat("epsilon", b.epsilon()));
+        } else if (op instanceof Op.Linear l && shapes().get(n.inputs().get(0)).length > 2) {
+            // over the last axis of a rank > 2 tensor: MatMul by [in, out], then the bias
+            String w = init(n, "weight", transposed(l.weight()));
+            if (l.bias() == null) {
+                ins.add(w);
+                type = "MatMul";
+            } else {
+                String mm = step(n.name() + ".matmul", "MatMul", List.of(ins.get(0), w));
+                ins = List.of(mm, init(n, "bias", l.bias()));
+                type = "Add";
+            }
         } else if (op instanceof Op.Linear l) {
             ins.add(init(n, "weight", l.weight()));
             if (l.bias() != null) {
@@ -286,6 +298,19 @@ public final class OnnxExporter {
             name = base + "_" + k;
         }
         return name;
+    }
+
+    private static Tensor transposed(Tensor t) {
+        int r = t.dim(0);
+        int c = t.dim(1);
+        float[] src = t.data();
+        float[] dst = new float[src.length];
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < c; j++) {
+                dst[j * r + i] = src[i * c + j];
+            }
+        }
+        return Tensor.of(dst, c, r);
     }
 
     private static long[] longs(int[] v) {
