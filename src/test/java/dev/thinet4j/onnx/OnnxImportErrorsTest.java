@@ -296,6 +296,24 @@ class OnnxImportErrorsTest {
     }
 
     @Test
+    void infoPrintsWhatItCanForAnUnsupportedModelAndFails() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.thinet4j.cli.Main.run(new String[]{"info", "--model", bad("unsupported_op.onnx").toString()},
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        String o = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, code, e);
+        assertTrue(o.contains("(not importable)"), o);
+        assertTrue(o.matches("(?s).*input +\\S+ FLOAT \\[.*"), o);
+        assertTrue(o.matches("(?s).*\\nTanh +1  unsupported\\n.*"), o);
+        assertTrue(o.contains("unsupported ONNX ops: Tanh ×1 (first: node 'weird_node')"), o);
+        assertEquals(1, e.strip().lines().count(), e);
+        assertTrue(e.contains("weird_node") && e.contains("supported: "), e);
+    }
+
+    @Test
     void externalDataFixtureLoadsBesideItsDataFileAndIsRefusedWithoutIt() throws IOException {
         Path p = bad("external_data.onnx");
         Path data = p.resolveSibling("external_data.onnx.data");
