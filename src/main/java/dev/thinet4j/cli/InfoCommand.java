@@ -5,14 +5,20 @@ import dev.thinet4j.model.LayerSize;
 import dev.thinet4j.model.ModelSize;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.model.Shapes;
+import dev.thinet4j.onnx.ModelSummary;
 import dev.thinet4j.onnx.OnnxImporter;
+import dev.thinet4j.onnx.UnsupportedOnnxException;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 
-/** {@code thinet4j info}: per-layer table and the {@code total params=… macs=…} line. */
+/**
+ * {@code thinet4j info}: per-layer table and the {@code total params=… macs=…} line. For a model
+ * the importer refuses as unsupported it prints what it can (opset, inputs and outputs, the op
+ * types with counts, the unsupported ones marked and listed) and then fails with the import error.
+ */
 final class InfoCommand implements Command {
     @Override
     public String name() {
@@ -32,7 +38,13 @@ final class InfoCommand implements Command {
         boolean all = args.flag("all");
         args.finish();
 
-        Network net = OnnxImporter.load(model);
+        Network net;
+        try {
+            net = OnnxImporter.load(model);
+        } catch (UnsupportedOnnxException e) {
+            printSummary(out, OnnxImporter.inspect(model));
+            throw e;
+        }
         if (shape != null) {
             int[] s = Shapes.parse(shape);
             if (s.length != 4) {
@@ -52,5 +64,27 @@ final class InfoCommand implements Command {
         }
         out.println(size.totalLine());
         return 0;
+    }
+
+    /** What is known about a model that does not import. */
+    private static void printSummary(PrintStream out, ModelSummary s) {
+        out.println("model " + s.source() + "  opset " + s.opset() + "  ir " + s.irVersion()
+                + (s.producer().isEmpty() ? "" : "  producer " + s.producer()) + "  (not importable)");
+        for (ModelSummary.TensorInfo t : s.inputs()) {
+            out.println("input  " + t.name() + " " + t.type() + " " + t.shape());
+        }
+        for (ModelSummary.TensorInfo t : s.outputs()) {
+            out.println("output " + t.name() + " " + t.type() + " " + t.shape());
+        }
+        java.util.Set<String> bad = new java.util.HashSet<>();
+        for (ModelSummary.UnsupportedOp u : s.unsupported()) {
+            bad.add(u.domain().isEmpty() ? u.opType() : u.domain() + ":" + u.opType());
+        }
+        out.printf("%-40s %8s%n", "op type", "count");
+        s.opCounts().forEach((type, count) ->
+                out.printf("%-40s %8d%s%n", type, count, bad.contains(type) ? "  unsupported" : ""));
+        if (!s.allOpsSupported()) {
+            out.println(s.unsupportedText());
+        }
     }
 }

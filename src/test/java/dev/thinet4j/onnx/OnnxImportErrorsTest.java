@@ -62,14 +62,35 @@ class OnnxImportErrorsTest {
     @Test
     void unsupportedOpNamesNodeAndOpAndListsSupported() {
         OnnxModel m = tiny().node("Tanh", "weird", l("x"), l("y")).build();
-        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'weird'", "op type 'Tanh'",
+        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'weird'", "Tanh ×1",
                 "does not support", "supported: Add, AveragePool, BatchNormalization");
+    }
+
+    @Test
+    void everyUnsupportedOpTypeIsListedOnceWithItsCountAndFirstNode() {
+        OnnxModel m = tiny().node("Tanh", "weird_node", l("x"), l("t1")).node("Tanh", "t2", l("t1"), l("t2"))
+                .node("GridSample", "gs", l("t2", "t2"), l("g")).node("Tanh", "", l("g"), l("t3"))
+                .node(new OnnxNode(l("t3"), l("y"), "fused", "FusedConv", "com.microsoft", List.of(), ""))
+                .build();
+        UnsupportedOnnxException e = assertRefused(UnsupportedOnnxException.class, importing(m),
+                "unsupported ONNX ops: Tanh ×3 (first: node 'weird_node'), GridSample ×1 (first: node 'gs'), "
+                        + "FusedConv (domain 'com.microsoft') ×1 (first: node 'fused')", "these 3 op types");
+        assertEquals(1, e.getMessage().split("Tanh ×").length - 1, e.getMessage());
+        ModelSummary s = OnnxImporter.inspect(m, "bad.onnx");
+        assertEquals(3, s.unsupported().size());
+        assertEquals(new ModelSummary.UnsupportedOp("Tanh", "", 3, "weird_node"), s.unsupported().get(0));
+        assertEquals(3, s.opCounts().get("Tanh"));
+        assertEquals(1, s.opCounts().get("com.microsoft:FusedConv"));
+        assertEquals("x", s.inputs().get(0).name());
+        assertEquals("[N, 1, 4, 4]", s.inputs().get(0).shape());
+        assertEquals("y", s.outputs().get(0).name());
+        assertEquals(13, s.opset());
     }
 
     @Test
     void unsupportedUnnamedOpGetsGeneratedName() {
         OnnxModel m = tiny().node("Relu", "", l("x"), l("r")).node("Tanh", "", l("r"), l("y")).build();
-        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'Tanh_1'", "'Tanh'");
+        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'Tanh_1'", "Tanh ×1");
     }
 
     @Test
@@ -80,10 +101,10 @@ class OnnxImportErrorsTest {
     }
 
     @Test
-    void constantAddedToAnActivation() {
-        OnnxModel m = tiny().floats("c", new float[]{1f}, 1).node("Relu", "r", l("x"), l("r"))
-                .node("Add", "add", l("r", "c"), l("y")).build();
-        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'add'", "constant 'c'");
+    void matMulOfTwoActivations() {
+        OnnxModel m = tiny().node("Relu", "r", l("x"), l("r"))
+                .node("MatMul", "mm", l("r", "x"), l("y")).build();
+        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'mm'", "MatMul of two activations");
     }
 
     @Test
@@ -125,10 +146,11 @@ class OnnxImportErrorsTest {
     }
 
     @Test
-    void reshapeToAnythingButFlatten() {
-        OnnxModel m = tiny().longs("shape", new long[]{0, 2, -1}, 3)
+    void reshapeMixingTheBatch() {
+        OnnxModel m = tiny().longs("shape", new long[]{-1, 8}, 2)
                 .node("Reshape", "rs", l("x", "shape"), l("y")).build();
-        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'rs'", "Reshape", "[batch, -1]");
+        assertRefused(UnsupportedOnnxException.class, importing(m), "node 'rs'", "Reshape", "[-1, 8]",
+                "mix the batch axis");
     }
 
     @Test
@@ -270,7 +292,25 @@ class OnnxImportErrorsTest {
     void unsupportedOpFixture() {
         Path p = bad("unsupported_op.onnx");
         assertRefused(UnsupportedOnnxException.class, () -> OnnxImporter.load(p), "unsupported_op.onnx",
-                "node 'weird_node'", "op type 'Tanh'", "supported: ");
+                "node 'weird_node'", "Tanh ×1", "supported: ");
+    }
+
+    @Test
+    void infoPrintsWhatItCanForAnUnsupportedModelAndFails() {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int code = dev.thinet4j.cli.Main.run(new String[]{"info", "--model", bad("unsupported_op.onnx").toString()},
+                new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        String o = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        String e = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, code, e);
+        assertTrue(o.contains("(not importable)"), o);
+        assertTrue(o.matches("(?s).*input +\\S+ FLOAT \\[.*"), o);
+        assertTrue(o.matches("(?s).*\\nTanh +1  unsupported\\n.*"), o);
+        assertTrue(o.contains("unsupported ONNX ops: Tanh ×1 (first: node 'weird_node')"), o);
+        assertEquals(1, e.strip().lines().count(), e);
+        assertTrue(e.contains("weird_node") && e.contains("supported: "), e);
     }
 
     @Test
