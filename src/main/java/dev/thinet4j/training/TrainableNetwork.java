@@ -429,6 +429,7 @@ public final class TrainableNetwork implements AutoCloseable {
             closed = true;
             for (TrainOp op : ops.values()) {
                 op.clear();
+                op.release();
                 for (Parameter p : op.parameters()) {
                     p.close();
                 }
