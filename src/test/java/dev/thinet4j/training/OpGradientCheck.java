@@ -164,7 +164,8 @@ final class OpGradientCheck {
 
     /**
      * The same op in float32 on the same inputs: max |y32 − y64| and max |∂x32 − ∂x64| relative to the
-     * largest magnitude of y64 (resp. ∂x64).
+     * largest magnitude of y64 (resp. ∂x64), or absolute where that is below 1 (a gradient that cancels to
+     * nearly 0, e.g. LayerNorm over 2 values, has no meaningful float32 relative error).
      */
     private static double precisionGap(Node node, List<INDArray> xs, INDArray weights, INDArray y64,
                                        List<INDArray> g64) {
@@ -195,7 +196,7 @@ final class OpGradientCheck {
     private static double relGap(INDArray f32, INDArray f64) {
         INDArray d = f32.castTo(DataType.DOUBLE).subi(f64);
         double max = f64.amaxNumber().doubleValue();
-        return d.amaxNumber().doubleValue() / Math.max(max, 1e-12);
+        return d.amaxNumber().doubleValue() / Math.max(max, 1.0);
     }
 
     private static long[] indices(long n, int max, SplittableRandom r) {
