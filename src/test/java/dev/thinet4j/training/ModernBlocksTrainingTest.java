@@ -213,14 +213,41 @@ class ModernBlocksTrainingTest {
              TrainableNetwork tn = TrainableNetwork.of(net, Precision.FLOAT64)) {
             assertThat(tn.logitsTensor()).isEqualTo("fc");
             double before = meanLoss(tn, data, 16);
+            assertThat(tn.lossOutput()).isEqualTo("fc");
+            assertThat(tn.lossParameters()).hasSize(tn.parameters().size() - 2)
+                    .noneMatch(p -> p.node().equals("det_conv"));
             TrainingConfig config = TrainingConfig.builder().epochs(10).batchSize(8).optimizer(OptimizerType.SGD)
-                    .learningRate(0.2).momentum(0.9).seed(3).build();
+                    .learningRate(0.2).momentum(0.9).weightDecay(1e-2).seed(3).build();
             TrainingResult result = new Trainer(config).train(tn, data, null);
             assertThat(meanLoss(tn, data, 16)).isLessThan(before);
-            // the detector head is untouched: no gradient reaches it, and its weights are unchanged
+            // the detector head is untouched: no gradient reaches it, and not even weight decay changes it
             assertThat(tn.parameter("det_conv.weight").gradient().amaxNumber().doubleValue()).isZero();
             assertThat(result.network().node("det_conv").op()).isEqualTo(net.node("det_conv").op());
+            assertThat(result.network().node("conv1").op()).isNotEqualTo(net.node("conv1").op());
             assertThat(result.network().outputs()).containsExactly("fc", "det_last");
         }
+    }
+
+    @Test
+    void theLossOutputCanBeChosenAndMustBeAnOutput() {
+        Network classifier = seNet(31);
+        NetworkBuilder b = Network.builder("aux").input("input", 2, 6, 6);
+        classifier.nodes().forEach(b::add);
+        Random r = new Random(32);
+        Network net = b.add("aux_gap", new Op.GlobalAvgPool(), "conv1")
+                .add("aux_flat", new Op.Flatten(1), "aux_gap")
+                .add("aux_fc", TestNets.linear(r, 6, 3), "aux_flat")
+                .output("aux_fc").output("fc").build();
+        try (TrainableNetwork first = TrainableNetwork.of(net, Precision.FLOAT64);
+             TrainableNetwork chosen = TrainableNetwork.of(net, Precision.FLOAT64, "fc")) {
+            assertThat(first.logitsTensor()).isEqualTo("aux_fc");
+            assertThat(chosen.logitsTensor()).isEqualTo("fc");
+            assertThat(chosen.lossParameters()).noneMatch(p -> p.node().equals("aux_fc"));
+        }
+        GradientCheck.Report report = GradientCheck.run(net, 3, 3, 33, PassOptions.train(), 8, H);
+        assertThat(report.worst(ATOL, RTOL)).isLessThanOrEqualTo(1.0);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainableNetwork.of(net, Precision.FLOAT64, "se_mul"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not an output")
+                .hasMessageContaining("aux_fc");
     }
 }
