@@ -143,8 +143,6 @@ class ModernBlocksTrainingTest {
         int classes = net.shapes(1).get(net.outputs().get(0))[1];
         GradientCheck.Report report = GradientCheck.run(net, 3, classes, name.hashCode(), PassOptions.train(), 8, H);
         GradientCheck.Entry worst = report.worstEntry(ATOL, RTOL);
-        System.out.printf("[net-gradcheck] %s: worst %.3g (%s, |a-n| %.3g), %d entries%n", name,
-                report.worst(ATOL, RTOL), worst.tensor(), worst.error(), report.entries().size());
         assertThat(report.maxAnalytic()).as("gradients are not all zero").isGreaterThan(1e-4);
         assertThat(report.worst(ATOL, RTOL)).as("%s: worst entry %s", name, worst).isLessThanOrEqualTo(1.0);
     }
@@ -186,7 +184,6 @@ class ModernBlocksTrainingTest {
                     .learningRate(0.2).momentum(0.9).seed(3).build();
             TrainingResult result = new Trainer(config).train(tn, data, null);
             double after = meanLoss(tn, data, n);
-            System.out.printf("[se-train] loss %.4f -> %.4f over %d iterations%n", before, after, result.iterations());
             assertThat(after).as("loss on the training images before %s", before).isLessThan(before * 0.9);
             assertThat(result.epochs().get(result.epochs().size() - 1).trainLoss())
                     .isLessThan(result.epochs().get(0).trainLoss());
