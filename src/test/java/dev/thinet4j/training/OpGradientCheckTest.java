@@ -143,3 +143,8 @@ class OpGradientCheckTest {
     @MethodSource("cases")
     void backwardMatchesCentralDifferences(String name, Op op, List<int[]> shapes, Values values) {
         OpGradientCheck.Result r = OpGradientCheck.run(op, shapes, name.hashCode(), values, 24);
+        assertThat(r.maxAnalytic()).as("%s: gradients are not all zero", name).isGreaterThan(1e-3);
+        assertThat(r.passes()).as("%s: %s", name, r).isTrue();
+        assertThat(r.precisionGap()).as("%s: float32 vs float64", name).isLessThan(1e-4);
+    }
+}
