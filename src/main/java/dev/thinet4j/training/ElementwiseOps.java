@@ -12,7 +12,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 import java.util.List;
 
-/** Activations, Softmax, Identity/Dropout and Add: forward and backward with vectorised ND4J ops. */
+/**
+ * Activations (ReLU, LeakyReLU, Clip, Sigmoid, HardSigmoid, HardSwish, Erf, Sqrt), Softmax, Identity/Dropout
+ * and Add: forward and backward with vectorised ND4J ops, on inputs of any rank.
+ */
 final class ElementwiseOps {
     private ElementwiseOps() {
     }
@@ -306,6 +309,184 @@ final class ElementwiseOps {
                 g[i] = need[i] ? gradOut : null;
             }
             return g;
+        }
+    }
+
+    /**
+     * y = max(0, min(1, α·x + β)) (native {@code clipbyvalue} of the affine map); ∂x = ∂y·α where
+     * 0 &lt; α·x + β &lt; 1, else 0 (PyTorch's rule at the kinks).
+     */
+    static final class HardSigmoid extends TrainOp {
+        private final double alpha;
+        private final double beta;
+        private INDArray t;
+
+        HardSigmoid(Node node, Op.HardSigmoid op, DataType type) {
+            super(node, type);
+            this.alpha = op.alpha();
+            this.beta = op.beta();
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray affine = in.get(0).mul(alpha).addi(beta);
+            INDArray y = affine.ulike();
+            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(affine).addOutputs(y)
+                    .addFloatingPointArguments(0.0, 1.0).build());
+            if (save) {
+                t = affine;
+            } else {
+                Nd.close(affine);
+            }
+            return y;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray mask = openInterval(t, 0.0, 1.0, type);
+            INDArray gx = gradOut.mul(mask).muli(alpha);
+            Nd.close(mask);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            Nd.close(t);
+            t = null;
+        }
+    }
+
+    /** 1 where lo &lt; v &lt; hi, else 0, as a new array of {@code type}. */
+    static INDArray openInterval(INDArray v, double lo, double hi, DataType type) {
+        INDArray above = v.gt(lo);
+        INDArray below = v.lt(hi);
+        INDArray mask = above.castTo(type);
+        INDArray belowT = below.castTo(type);
+        mask.muli(belowT);
+        Nd.close(above, below, belowT);
+        return mask;
+    }
+
+    /**
+     * y = x·max(0, min(1, x/6 + 1/2)); ∂x = ∂y·(0 for x &lt; −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 for x &gt; 3)
+     * (PyTorch's {@code hardswish_backward}).
+     */
+    static final class HardSwish extends TrainOp {
+        private INDArray x;
+
+        HardSwish(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray input = in.get(0);
+            INDArray gate = input.div(6.0).addi(0.5);
+            INDArray clipped = gate.ulike();
+            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(gate).addOutputs(clipped)
+                    .addFloatingPointArguments(0.0, 1.0).build());
+            Nd.close(gate);
+            clipped.muli(input);
+            if (save) {
+                x = input;
+            }
+            return clipped;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray lower = x.gte(-3.0);
+            INDArray upper = x.lte(3.0);
+            INDArray mid = lower.castTo(type);
+            INDArray upperT = upper.castTo(type);
+            mid.muli(upperT);
+            INDArray above = x.gt(3.0);
+            INDArray aboveT = above.castTo(type);
+            // d = mid·(x/3 + 1/2) + [x > 3]
+            INDArray d = x.div(3.0).addi(0.5).muli(mid).addi(aboveT);
+            INDArray gx = d.muli(gradOut);
+            Nd.close(lower, upper, mid, upperT, above, aboveT);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            x = null;
+        }
+    }
+
+    /** y = erf(x) (libnd4j's {@code erf} transform); ∂x = ∂y·(2/√π)·e^(−x²). */
+    static final class Erf extends TrainOp {
+        private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
+        private INDArray x;
+
+        Erf(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray input = in.get(0);
+            INDArray y = input.ulike();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(input, y));
+            if (save) {
+                x = input;
+            }
+            return y;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray e = x.mul(x).negi();
+            Transforms.exp(e, false);
+            INDArray gx = e.muli(TWO_OVER_SQRT_PI).muli(gradOut);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            x = null;
+        }
+    }
+
+    /** y = √x (NaN below 0); ∂x = ∂y/(2·y) (∞ at x = 0, as in PyTorch). */
+    static final class Sqrt extends TrainOp {
+        private INDArray y;
+
+        Sqrt(Node node, DataType type) {
+            super(node, type);
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray out = Transforms.sqrt(in.get(0), true);
+            if (save) {
+                y = out;
+            }
+            return out;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            INDArray gx = gradOut.div(y).muli(0.5);
+            return new INDArray[]{gx};
+        }
+
+        @Override
+        void clear() {
+            y = null;
         }
     }
 }

@@ -53,7 +53,7 @@ public abstract class Optimizer implements AutoCloseable {
      * The optimiser the configuration names, for these parameters (state starts at zero).
      *
      * @param config the optimiser type and its hyper-parameters
-     * @param params the parameters to update (usually {@link TrainableNetwork#parameters()})
+     * @param params the parameters to update (usually {@link TrainableNetwork#lossParameters()})
      */
     public static Optimizer create(TrainingConfig config, List<Parameter> params) {
         return switch (config.optimizer()) {

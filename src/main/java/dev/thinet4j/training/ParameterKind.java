@@ -9,7 +9,11 @@ public enum ParameterKind {
     /** BatchNorm scale γ [C] (PyTorch: {@code weight}). */
     BN_SCALE("weight"),
     /** BatchNorm shift β [C] (PyTorch: {@code bias}). */
-    BN_SHIFT("bias");
+    BN_SHIFT("bias"),
+    /** LayerNorm scale γ [D] (PyTorch: {@code weight}); not decayed, not subject to the BN L1 penalty. */
+    LN_SCALE("weight"),
+    /** LayerNorm shift β [D] (PyTorch: {@code bias}). */
+    LN_SHIFT("bias");
 
     private final String suffix;
 
@@ -22,7 +26,7 @@ public enum ParameterKind {
         return suffix;
     }
 
-    /** Whether weight decay applies by default (weights only; biases and BatchNorm parameters are exempt). */
+    /** Whether weight decay applies by default (weights only; biases, BatchNorm and LayerNorm parameters are exempt). */
     public boolean decayedByDefault() {
         return this == WEIGHT;
     }

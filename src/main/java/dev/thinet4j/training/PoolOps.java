@@ -314,4 +314,51 @@ final class PoolOps {
             return new INDArray[]{gx};
         }
     }
+
+    /**
+     * y = mean of x over the axes A (M = Π_{a∈A} d_a values per output), kept as length-1 axes or dropped;
+     * ∂x = ∂y/M broadcast over the reduced axes (∂y first viewed with the reduced axes as 1s).
+     */
+    static final class ReduceMean extends TrainOp {
+        private final int[] axes;
+        private long[] xShape;
+
+        ReduceMean(Node node, Op.ReduceMean op, DataType type) {
+            super(node, type);
+            this.axes = op.axes();
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray x = in.get(0);
+            int[] out = outShape(in);
+            xShape = x.shape();
+            INDArray m = x.mean(true, axes);
+            if (m.rank() == out.length && java.util.Arrays.equals(Nd.ints(m.shape()), out)) {
+                return m;
+            }
+            INDArray r = m.reshape('c', Nd.longs(out)).dup('c');
+            Nd.close(m);
+            return r;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            long[] keep = xShape.clone();
+            long count = 1;
+            for (int a : axes) {
+                count *= keep[a];
+                keep[a] = 1;
+            }
+            INDArray scaled = gradOut.div((double) count);
+            INDArray kept = scaled.reshape('c', keep);
+            INDArray gx = Nd4j.zeros(type, xShape);
+            gx.addi(kept);
+            Nd.close(scaled, kept);
+            return new INDArray[]{gx};
+        }
+    }
 }

@@ -50,6 +50,13 @@ abstract class TrainOp {
     void clear() {
     }
 
+    /**
+     * Frees arrays the op keeps for its whole life other than its parameters (e.g. a converted constant);
+     * called once by {@link TrainableNetwork#close()} after {@link #clear()}.
+     */
+    void release() {
+    }
+
     /** The node's op with the current parameter values (the op itself for ops without parameters). */
     Op currentOp() {
         return node.op();

@@ -42,6 +42,32 @@ final class TrainOps {
             return new PoolOps.GlobalAvg(node, type);
         } else if (op instanceof Op.Flatten) {
             return new ShapeOps.Flatten(node, type);
+        } else if (op instanceof Op.Binary b) {
+            return new ArithOps.Binary(node, b, type);
+        } else if (op instanceof Op.ConstArith c) {
+            return new ArithOps.ConstArith(node, c, type);
+        } else if (op instanceof Op.HardSigmoid h) {
+            return new ElementwiseOps.HardSigmoid(node, h, type);
+        } else if (op instanceof Op.HardSwish) {
+            return new ElementwiseOps.HardSwish(node, type);
+        } else if (op instanceof Op.Erf) {
+            return new ElementwiseOps.Erf(node, type);
+        } else if (op instanceof Op.Sqrt) {
+            return new ElementwiseOps.Sqrt(node, type);
+        } else if (op instanceof Op.ReduceMean r) {
+            return new PoolOps.ReduceMean(node, r, type);
+        } else if (op instanceof Op.LayerNorm l) {
+            return new LayerNormOp(node, l, type);
+        } else if (op instanceof Op.Transpose t) {
+            return new ShapeOps.Transpose(node, t, type);
+        } else if (op instanceof Op.Reshape) {
+            return new ShapeOps.Reshape(node, type);
+        } else if (op instanceof Op.Slice s) {
+            return new ShapeOps.Slice(node, s, type);
+        } else if (op instanceof Op.ChannelShuffle c) {
+            return new ShapeOps.ChannelShuffle(node, c, type);
+        } else if (op instanceof Op.Resize r) {
+            return new ShapeOps.Resize(node, r, type);
         }
         throw new UnsupportedOperationException("node '" + node.name() + "': no training op for "
                 + op.onnxType() + " (" + op.getClass().getSimpleName() + ")");

@@ -26,10 +26,22 @@ import java.util.Set;
  * backward in reverse topological order. {@link #toNetwork()} writes the current values back into a new
  * immutable network with the same node names and shapes.
  *
- * <p>Loss: softmax cross-entropy ({@link SoftmaxCrossEntropy}) on the logits, which are the network's first
- * output, or, when that output is written by a Softmax node, that node's input (the Softmax itself is then
- * not run while training; the probabilities and the logits give the same argmax). Logits of rank above 2
- * (e.g. [N, K, 1, 1]) are viewed as [N, K·…].
+ * <p>Loss: softmax cross-entropy ({@link SoftmaxCrossEntropy}) on the logits, which are the loss output
+ * (the network's <b>first output</b> unless {@link #of(Network, Precision, String)} names another), or, when
+ * that output is written by a Softmax node, that node's input (the Softmax itself is then not run while
+ * training; the probabilities and the logits give the same argmax). Logits of rank above 2 (e.g.
+ * [N, K, 1, 1]) are viewed as [N, K·…].
+ *
+ * <p>Networks with several outputs (a classifier next to a detection head, auxiliary outputs): only the
+ * nodes the loss output depends on run in {@link #lossAndGradients} and {@link #logits}; the other outputs
+ * are neither computed nor trained — their own parameters get zero gradients and are not among
+ * {@link #lossParameters()}, which is what the {@link Trainer} optimises (so weight decay leaves them alone
+ * too) — and {@link #toNetwork()} keeps every output with its values. Training a loss on
+ * a detector output is not supported.
+ *
+ * <p>Activations may have any rank ≥ 2 between the NCHW image input and the logits (channels-last blocks,
+ * [N, T, C] sequences). Constants of {@link Op.ConstArith} (e.g. a layer scale exported as a constant)
+ * are frozen: they are not parameters and training does not change them.
  *
  * <p>Not thread-safe: one pass at a time (each op keeps what its backward needs from the last forward).
  * Every array a method returns is new and owned by the caller; the caller's inputs are never modified or
@@ -44,10 +56,12 @@ public final class TrainableNetwork implements AutoCloseable {
     private final List<Parameter> params;
     private final Map<String, Parameter> byName;
     private final String logits;
+    private final String lossOutput;
+    private final List<Parameter> lossParams;
     private final boolean softmaxHead;
     private boolean closed;
 
-    private TrainableNetwork(Network net, Precision precision) {
+    private TrainableNetwork(Network net, Precision precision, String requestedOutput) {
         this.net = net;
         this.precision = precision;
         Map<String, TrainOp> m = new LinkedHashMap<>();
@@ -64,10 +78,31 @@ public final class TrainableNetwork implements AutoCloseable {
         this.ops = Collections.unmodifiableMap(m);
         this.params = List.copyOf(ps);
         this.byName = Collections.unmodifiableMap(names);
-        String out = net.outputs().get(0);
+        String out = requestedOutput == null ? net.outputs().get(0) : requestedOutput;
+        if (!net.outputs().contains(out)) {
+            throw new IllegalArgumentException("loss output '" + out + "' is not an output of network '" + net.name()
+                    + "'; outputs are " + net.outputs());
+        }
         Node producer = net.findNode(out).orElse(null);
+        this.lossOutput = out;
         this.softmaxHead = producer != null && producer.op() instanceof Op.Softmax;
         this.logits = softmaxHead ? producer.input() : out;
+        Set<String> reached = new HashSet<>();
+        for (Node n : plan(logits)) {
+            reached.add(n.name());
+        }
+        List<Parameter> lp = new ArrayList<>();
+        for (Parameter p : ps) {
+            if (reached.contains(p.node())) {
+                lp.add(p);
+            }
+        }
+        this.lossParams = List.copyOf(lp);
+        if (lp.size() < ps.size()) {
+            LOG.info("network {} has {} outputs; the loss is on '{}', which does not depend on {} of {} parameter"
+                    + " tensors (left untrained)", net.name(), net.outputs().size(), out, ps.size() - lp.size(),
+                    ps.size());
+        }
         LOG.debug("trainable {} ({}): {} parameter tensors, loss on '{}'{}", net.name(), precision, ps.size(), logits,
                 softmaxHead ? " (the input of the final Softmax)" : "");
     }
@@ -84,8 +119,22 @@ public final class TrainableNetwork implements AutoCloseable {
      * @throws UnsupportedOperationException naming a node whose op cannot be trained
      */
     public static TrainableNetwork of(Network net, Precision precision) {
+        return of(net, precision, null);
+    }
+
+    /**
+     * A trainable copy of {@code net} whose loss is computed on the given output (see the class comment).
+     *
+     * @param net        the network; not modified
+     * @param precision  the precision
+     * @param lossOutput one of {@code net.outputs()} holding the classification logits (or their Softmax);
+     *                   null for the first output
+     * @throws IllegalArgumentException when {@code lossOutput} is not an output of the network
+     * @throws UnsupportedOperationException naming a node whose op cannot be trained
+     */
+    public static TrainableNetwork of(Network net, Precision precision, String lossOutput) {
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            return new TrainableNetwork(net, precision);
+            return new TrainableNetwork(net, precision, lossOutput);
         }
     }
 
@@ -101,6 +150,20 @@ public final class TrainableNetwork implements AutoCloseable {
     /** Every parameter, in node order (weight before bias, BN scale before shift). */
     public List<Parameter> parameters() {
         return params;
+    }
+
+    /**
+     * The parameters the loss depends on: those of the nodes the loss output is computed from, in node
+     * order. Equal to {@link #parameters()} for a single-output network; without the parameters of the
+     * nodes that only feed other outputs.
+     */
+    public List<Parameter> lossParameters() {
+        return lossParams;
+    }
+
+    /** The output the loss is computed on (or on whose Softmax input; see the class comment). */
+    public String lossOutput() {
+        return lossOutput;
     }
 
     /**
@@ -155,14 +218,14 @@ public final class TrainableNetwork implements AutoCloseable {
     }
 
     /**
-     * The network's first output (after a final Softmax, if any) for a batch.
+     * The loss output (the first output unless chosen otherwise; after a final Softmax, if any) for a batch.
      *
      * @param x    [N, C, H, W] images; converted to the network's precision if needed; not modified
      * @param pass mode (TRAIN updates BatchNorm running statistics) and dropout settings
      * @return a new array owned by the caller
      */
     public INDArray forward(INDArray x, PassOptions pass) {
-        return evaluate(x, pass, net.outputs().get(0));
+        return evaluate(x, pass, lossOutput);
     }
 
     /**
@@ -429,6 +492,7 @@ public final class TrainableNetwork implements AutoCloseable {
             closed = true;
             for (TrainOp op : ops.values()) {
                 op.clear();
+                op.release();
                 for (Parameter p : op.parameters()) {
                     p.close();
                 }

@@ -25,6 +25,10 @@ import java.util.List;
  * listener is told, and a summary is logged at INFO. The run ends after {@code epochs} epochs, after
  * {@code maxIterations} iterations, or by early stopping, whichever comes first.
  *
+ * <p>The loss is on the network's first output (or the output chosen with
+ * {@link TrainableNetwork#of(Network, Precision, String)}); only the parameters it depends on
+ * ({@link TrainableNetwork#lossParameters()}) are optimised, so the heads of other outputs stay as they were.
+ *
  * <p>The same configuration, network and data give the same weights (with the same
  * {@code OMP_NUM_THREADS}; multi-threaded native reductions may round differently).
  */
@@ -107,7 +111,7 @@ public final class Trainer {
         double best = Double.NEGATIVE_INFINITY;
         int sinceBest = 0;
         List<INDArray> bestState = null;
-        try (Optimizer opt = Optimizer.create(config, net.parameters())) {
+        try (Optimizer opt = Optimizer.create(config, net.lossParameters())) {
             for (int epoch = 0; epoch < config.epochs() && !limitReached && !earlyStopped; epoch++) {
                 long t0 = System.nanoTime();
                 double lossSum = 0;

@@ -5,9 +5,13 @@
  * forward pass (TRAIN or EVAL {@link dev.thinet4j.training.ForwardMode}) and the backward pass node by node
  * in reverse topological order, on libnd4j's backward ops ({@code conv2d_bp}, {@code depthwise_conv2d_bp},
  * {@code maxpool2d_bp}, {@code avgpool2d_bp}, {@code relu_bp}, {@code lrelu_bp}) and vectorised ND4J
- * arithmetic (BatchNorm, Linear via gemm, Softmax, Sigmoid, Clip, Add, Concat, GlobalAveragePool, Flatten,
- * inverted Dropout at Identity nodes). Every op of {@link dev.thinet4j.model.Op} is supported, in float32
- * or float64 ({@link dev.thinet4j.training.Precision}).
+ * arithmetic (BatchNorm, LayerNorm, Linear via gemm (also over the last axis of rank &gt; 2 inputs), Softmax,
+ * Sigmoid, HardSigmoid, HardSwish, Erf, Sqrt, Clip, Add, broadcasting Add/Sub/Mul/Div/Pow of two activations
+ * or of an activation and a frozen constant, Concat, GlobalAveragePool, ReduceMean, Flatten, Reshape,
+ * Transpose, Slice, ChannelShuffle, nearest Resize, inverted Dropout at Identity nodes). Every op of
+ * {@link dev.thinet4j.model.Op} is supported, on activations of any rank ≥ 2 where the op allows it, in
+ * float32 or float64 ({@link dev.thinet4j.training.Precision}); each op's javadoc gives its forward and
+ * gradient formulas. The loss is on one output (the first by default); other outputs are not trained.
  * {@link dev.thinet4j.training.TrainableNetwork#toNetwork()} writes the trained values back.
  *
  * <p>{@link dev.thinet4j.training.Trainer} runs mini-batch training with softmax cross-entropy

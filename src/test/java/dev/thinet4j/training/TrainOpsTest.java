@@ -1,5 +1,6 @@
 package dev.thinet4j.training;
 
+import dev.thinet4j.model.Arith;
 import dev.thinet4j.model.Hw;
 import dev.thinet4j.model.Node;
 import dev.thinet4j.model.Op;
@@ -25,10 +26,14 @@ class TrainOpsTest {
                 new Op.Sigmoid(), new Op.Softmax(1), new Op.Identity(), new Op.Add(), new Op.Concat(1),
                 new Op.MaxPool(Hw.of(2), Hw.of(2), Padding.NONE, Hw.of(1), false),
                 new Op.AvgPool(Hw.of(2), Hw.of(2), Padding.NONE, true, false), new Op.GlobalAvgPool(),
-                new Op.Flatten(1));
+                new Op.Flatten(1), new Op.Binary(Arith.MUL), Op.ConstArith.right(Arith.ADD, c),
+                new Op.HardSigmoid(0.2f, 0.5f), new Op.HardSwish(), new Op.Erf(), new Op.Sqrt(),
+                new Op.ReduceMean(new int[]{2, 3}, true), new Op.LayerNorm(1, c, c, 1e-5f),
+                new Op.Transpose(new int[]{0, 2, 3, 1}), new Op.Reshape(new int[]{2}), new Op.Slice(1, 0, 1),
+                new Op.ChannelShuffle(2), new Op.Resize(2, 2));
         Set<Class<?>> covered = new HashSet<>();
         for (Op op : ops) {
-            TrainOp t = TrainOps.create(new Node("n", op, List.of("x")), DataType.FLOAT);
+            TrainOp t = TrainOps.create(new Node("n", op, op.arity() == 2 ? List.of("x", "y") : List.of("x")), DataType.FLOAT);
             assertThat(t.node.op()).isSameAs(op);
             covered.add(op.getClass());
         }
