@@ -333,23 +333,18 @@ public final class ChannelsFirst {
                 for (int i = 0; i < p2.length; i++) {
                     comp[i] = p1[p2[i]];
                 }
-                boolean firstOnlyFeedsThis = cur.consumers(p.get().name()).size() == 1
-                        && !cur.outputs().contains(p.get().name());
+                if (cur.consumers(p.get().name()).size() != 1 || cur.outputs().contains(p.get().name())) {
+                    continue; // the first transpose stays for its other readers: nothing to gain
+                }
+                log.removed.add(p.get().name());
+                e.remove(p.get(), p.get().input());
                 if (isIdentity(comp)) {
                     e.bypass(n, p.get().input());
-                    if (firstOnlyFeedsThis) {
-                        log.removed.add(p.get().name());
-                        e.remove(p.get(), p.get().input());
-                    }
-                    break;
-                }
-                if (firstOnlyFeedsThis) {
+                } else {
                     e.replace.put(n.name(), new Node(n.name(), new Op.Transpose(comp), List.of(p.get().input())));
-                    log.removed.add(p.get().name());
                     log.fused.add(n.name());
-                    e.remove(p.get(), p.get().input());
-                    break;
                 }
+                break;
             }
             if (e.isEmpty()) {
                 return cur;
