@@ -112,6 +112,11 @@ public final class ChannelsFirst {
      * name). Names of all other nodes are unchanged, so per-layer settings keyed by node name stay valid, except
      * for the removed transposes.
      *
+     * <p>A ConvNeXt import becomes plain NCHW: the pointwise layers are 1x1 convs ({@code PRODUCER}) the pruner
+     * can cut, and its LayerNorms run over axis 1 — whether the channel analysis treats those as a prunable
+     * pass-through (cutting scale and bias per channel) is up to {@code surgery.DependencyGraph}; until then a
+     * LayerNorm over channels reports {@link dev.thinet4j.model.ChannelRule#MIXING}.
+     *
      * @param network           the rewritten network (the argument itself when nothing changed)
      * @param regions           the regions rewritten to NCHW
      * @param skipped           channels-last regions left untouched, with the reason

@@ -311,4 +311,33 @@ class ChannelsFirstTest {
         assertInstanceOf(Op.Identity.class, rp.network().node("b").op());
         assertSameFunction(pair, rp.network(), "pair on input");
     }
+
+    /** LayerNorm in the decomposed ReduceMean / Sub / Pow / Add ε / Sqrt / Div / Mul / Add form torch exports. */
+    @Test
+    void decomposedLayerNormRegion() {
+        SplittableRandom rnd = new SplittableRandom(9);
+        Network net = Network.builder("decomposed").input("x", 3, 5, 4)
+                .add("conv", conv(rnd, 3, 6, 3, 1, 1, 1), "x")
+                .add("nhwc", t(TO_LAST), "conv")
+                .add("mean", new Op.ReduceMean(new int[]{3}, true), "nhwc")
+                .add("sub", new Op.Binary(Arith.SUB), "nhwc", "mean")
+                .add("pow", Op.ConstArith.right(Arith.POW, CfNets.scalar(2f)), "sub")
+                .add("var", new Op.ReduceMean(new int[]{3}, true), "pow")
+                .add("eps", Op.ConstArith.right(Arith.ADD, CfNets.scalar(1e-6f)), "var")
+                .add("sqrt", new Op.Sqrt(), "eps")
+                .add("div", new Op.Binary(Arith.DIV), "sub", "sqrt")
+                .add("scale", Op.ConstArith.right(Arith.MUL, rand(rnd, 0.5, 1.5, 6)), "div")
+                .add("shift", new Op.ConstArith(Arith.ADD, rand(rnd, -0.1, 0.1, 6), true), "scale")
+                .add("back", t(TO_FIRST), "shift")
+                .add("conv2", conv(rnd, 6, 3, 1, 1, 0, 1), "back")
+                .build();
+        ChannelsFirst.Result r = ChannelsFirst.apply(net);
+        Network out = r.network();
+        assertSameFunction(net, out, "decomposed LayerNorm");
+        assertEquals(List.of(), out.nodesOf(Op.Transpose.class));
+        assertArrayEquals(new int[]{1}, ((Op.ReduceMean) out.node("mean").op()).axes());
+        assertArrayEquals(new int[]{6, 1, 1}, ((Op.ConstArith) out.node("scale").op()).constant().shape());
+        assertArrayEquals(new int[]{6, 1, 1}, ((Op.ConstArith) out.node("shift").op()).constant().shape());
+        assertEquals(List.of("conv", "mean"), out.node("sub").inputs());
+    }
 }
