@@ -1,6 +1,7 @@
 package dev.thinet4j.onnx;
 
 import dev.thinet4j.model.Network;
+import dev.thinet4j.rewrite.ChannelsFirst;
 import dev.thinet4j.model.NetworkBuilder;
 import dev.thinet4j.model.Node;
 import dev.thinet4j.onnx.Value.Act;
@@ -96,6 +97,11 @@ import java.util.TreeSet;
  *       ReduceMean / Add ε / Sqrt / Div, then Mul by the weight and Add of the bias → one
  *       {@code Op.LayerNorm} (see {@link NormMappers}); incomplete patterns stay separate ops.</li>
  *   <li>Zero Pad → Conv / AveragePool: folded padding.</li>
+ *   <li>Channels-last regions (ConvNeXt: Transpose (0, 2, 3, 1) → LayerNorm / MatMul / element-wise →
+ *       Transpose (0, 3, 1, 2)) are rewritten channels-first after import by
+ *       {@link dev.thinet4j.rewrite.ChannelsFirst} — the same function, with the transposes gone, the
+ *       LayerNorm over axis 1 and each MatMul a 1×1 {@code Op.Conv} — so that their channels can be
+ *       pruned; regions it cannot prove safe stay as imported.</li>
  * </ul>
  *
  * <p>Not mapped (clear error): other ops and domains (all listed at once with counts, see
@@ -122,6 +128,8 @@ import java.util.TreeSet;
  * node, its op type and the tensor involved.
  */
 public final class OnnxImporter {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OnnxImporter.class);
+
 
     /** Operator types accepted in the default ONNX domain (some only on constants or shapes). */
     public static final SortedSet<String> SUPPORTED_OPS =
@@ -344,11 +352,18 @@ public final class OnnxImporter {
             }
         }
         outs.forEach(b::output);
+        Network net;
         try {
-            return b.build();
+            net = b.build();
         } catch (IllegalArgumentException e) {
             throw ctx.fail(e.getMessage(), e);
         }
+        ChannelsFirst.Result cf = ChannelsFirst.apply(net);
+        if (cf.changed()) {
+            LOG.debug("{}: channels-last regions rewritten channels-first ({} transposes removed, {} left alone)",
+                    networkName, cf.removedTransposes(), cf.skipped().size());
+        }
+        return cf.network();
     }
 
     // ------------------------------------------------------------------ checks before conversion
