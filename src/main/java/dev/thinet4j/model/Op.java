@@ -1069,4 +1069,76 @@ public sealed interface Op {
             return new int[]{x[0], x[1], x[2] * scaleH, x[3] * scaleW};
         }
     }
+
+    /**
+     * Re-orders (and may drop) channels: output channel o is input channel {@code indices[o]} (axis 1,
+     * any rank ≥ 2); ONNX {@code Gather(x, indices, axis=1)} with constant indices. A
+     * {@link ChannelShuffle} whose channels were pruned unevenly becomes one of these.
+     */
+    record ChannelGather(int[] indices) implements Op {
+        public ChannelGather {
+            indices = indices.clone();
+            if (indices.length == 0) {
+                throw new IllegalArgumentException("ChannelGather needs at least one index");
+            }
+            for (int i : indices) {
+                if (i < 0) {
+                    throw new IllegalArgumentException("ChannelGather indices must be non-negative: "
+                            + Arrays.toString(indices));
+                }
+            }
+        }
+
+        @Override
+        public int[] indices() {
+            return indices.clone();
+        }
+
+        /** Output channel {@code o}'s source channel. */
+        public int source(int o) {
+            return indices[o];
+        }
+
+        @Override
+        public ChannelRule channelRule() {
+            return ChannelRule.INDEX_MAP;
+        }
+
+        @Override
+        public String onnxType() {
+            return "Gather";
+        }
+
+        @Override
+        public int[] outputShape(List<int[]> inputs) {
+            int[] x = inputs.get(0);
+            if (x.length < 2) {
+                throw new IllegalArgumentException("ChannelGather needs a channel axis, got " + Arrays.toString(x));
+            }
+            for (int i : indices) {
+                if (i >= x[1]) {
+                    throw new IllegalArgumentException("ChannelGather index " + i + " outside the " + x[1]
+                            + " channels of " + Arrays.toString(x));
+                }
+            }
+            int[] out = x.clone();
+            out[1] = indices.length;
+            return out;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ChannelGather g && Arrays.equals(g.indices, indices);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(indices);
+        }
+
+        @Override
+        public String toString() {
+            return "ChannelGather[indices=" + Arrays.toString(indices) + "]";
+        }
+    }
 }
