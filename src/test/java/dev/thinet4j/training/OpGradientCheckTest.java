@@ -128,6 +128,12 @@ class OpGradientCheckTest {
         c.add(Arguments.of("slice last axis [1, 4)", new Op.Slice(3, 1, 4), List.of(s(2, 3, 2, 5)), Values.UNIFORM));
         c.add(Arguments.of("channel shuffle g=2", new Op.ChannelShuffle(2), List.of(s(2, 6, 3, 2)), Values.UNIFORM));
         c.add(Arguments.of("channel shuffle g=3", new Op.ChannelShuffle(3), List.of(s(2, 6, 2, 3)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather, repeated and omitted channels", new Op.ChannelGather(new int[]{4, 0, 1, 4, 2, 0}),
+                List.of(s(2, 6, 3, 2)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather uneven pruned shuffle", new Op.ChannelGather(new int[]{0, 3, 1, 4, 2}),
+                List.of(s(2, 5, 2, 3)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather rank 2", new Op.ChannelGather(new int[]{2, 2, 0}), List.of(s(3, 4)),
+                Values.UNIFORM));
         c.add(Arguments.of("resize nearest 2x2", new Op.Resize(2, 2), List.of(s(2, 3, 3, 4)), Values.UNIFORM));
         c.add(Arguments.of("resize nearest 3x1", new Op.Resize(3, 1), List.of(s(2, 2, 2, 3)), Values.UNIFORM));
         c.add(Arguments.of("linear over the last axis of [N,H,W,C], bias",
