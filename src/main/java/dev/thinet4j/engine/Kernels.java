@@ -66,6 +66,8 @@ final class Kernels {
             return new LayoutKernels.Slice(node, s);
         } else if (op instanceof Op.ChannelShuffle c) {
             return new LayoutKernels.ChannelShuffle(node, c);
+        } else if (op instanceof Op.ChannelGather g) {
+            return new LayoutKernels.ChannelGather(node, g);
         } else if (op instanceof Op.Resize r) {
             return new LayoutKernels.Resize(node, r);
         }

@@ -9,7 +9,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import java.util.Arrays;
 import java.util.List;
 
-/** Kernels that move elements without arithmetic: Transpose, Reshape, Slice, ChannelShuffle and nearest Resize. */
+/**
+ * Kernels that move elements without arithmetic: Transpose, Reshape, Slice, ChannelShuffle, ChannelGather and nearest
+ * Resize.
+ */
 final class LayoutKernels {
     private LayoutKernels() {
     }
@@ -122,6 +125,83 @@ final class LayoutKernels {
             INDArray y5 = y.reshape('c', s[0], per, groups, s[2], s[3]);
             y5.assign(x.reshape('c', s[0], groups, per, s[2], s[3]).permute(0, 2, 1, 3, 4));
             return y;
+        }
+    }
+
+    /**
+     * y[n, o, …] = x[n, indices[o], …] for any rank ≥ 2: x and y viewed as [N, C, inner] and [N, K, inner]
+     * (inner = the product of the axes after the channels), and each run of output channels whose sources
+     * are consecutive (indices[o + 1] = indices[o] + 1) copied with one strided assign, so an uneven pruned
+     * shuffle, a slice-like run or a repeated channel costs one copy per run. An NHWC view input is gathered
+     * along the last axis of its [N, H, W, C] storage and the output is again an NHWC view.
+     */
+    static final class ChannelGather extends AbstractKernel {
+        private final int[] indices;
+        /** Runs as (first output channel, first source channel, length) triples. */
+        private final int[] runs;
+
+        ChannelGather(Node node, Op.ChannelGather op) {
+            super(node);
+            this.indices = op.indices();
+            this.runs = runs(indices);
+        }
+
+        /** Maximal runs of consecutive sources, flattened as (output start, source start, length) triples. */
+        static int[] runs(int[] indices) {
+            int[] r = new int[3 * indices.length];
+            int n = 0;
+            int o = 0;
+            while (o < indices.length) {
+                int len = 1;
+                while (o + len < indices.length && indices[o + len] == indices[o] + len) {
+                    len++;
+                }
+                r[n++] = o;
+                r[n++] = indices[o];
+                r[n++] = len;
+                o += len;
+            }
+            return Arrays.copyOf(r, n);
+        }
+
+        @Override
+        boolean acceptsNhwc() {
+            return true;
+        }
+
+        @Override
+        protected INDArray compute(List<INDArray> in, List<int[]> shapes, int[] out, boolean inPlace, Buffers alloc) {
+            INDArray x = in.get(0);
+            int[] s = shapes.get(0);
+            if (NdArrays.isNhwc(x)) {
+                // channels are the last axis of the dense [N, H, W, C] storage: gather there, return the NCHW view
+                INDArray yb = alloc.allocate(s[0], s[2], s[3], indices.length);
+                copyRuns(NdArrays.nhwcBase(x), yb, 3);
+                return NdArrays.nchwView(yb);
+            }
+            long inner = 1;
+            for (int a = 2; a < s.length; a++) {
+                inner *= s[a];
+            }
+            INDArray y = alloc.allocate(out);
+            copyRuns(x.reshape('c', s[0], s[1], inner), y.reshape('c', s[0], indices.length, inner), 1);
+            return y;
+        }
+
+        /** dst[…, o + i, …] = src[…, source + i, …] along {@code axis} for each run. */
+        private void copyRuns(INDArray src, INDArray dst, int axis) {
+            org.nd4j.linalg.indexing.INDArrayIndex[] from = new org.nd4j.linalg.indexing.INDArrayIndex[src.rank()];
+            org.nd4j.linalg.indexing.INDArrayIndex[] to = new org.nd4j.linalg.indexing.INDArrayIndex[src.rank()];
+            for (int r = 0; r < runs.length; r += 3) {
+                int o = runs[r];
+                int first = runs[r + 1];
+                int len = runs[r + 2];
+                for (int a = 0; a < from.length; a++) {
+                    from[a] = a == axis ? NDArrayIndex.interval(first, first + len) : NDArrayIndex.all();
+                    to[a] = a == axis ? NDArrayIndex.interval(o, o + len) : NDArrayIndex.all();
+                }
+                dst.get(to).assign(src.get(from));
+            }
         }
     }
 

@@ -47,8 +47,9 @@ import java.util.Set;
  *       Mul scale, Add bias over its axis; {@link Op.Reshape} → {@code Reshape} with an INT64 shape
  *       [0, d1, …]; {@link Op.Slice} → {@code Slice} with INT64 starts / ends / axes / steps;
  *       {@link Op.ChannelShuffle} → Reshape [0, g, C/g, H, W], Transpose (0, 2, 1, 3, 4), Reshape
- *       [0, C, H, W]; {@link Op.Resize} → {@code Resize(x, "", scales [1, 1, s_h, s_w])}, nearest, asymmetric,
- *       floor. Helper tensors of a decomposed op are named {@code <node>/<role>}.</li>
+ *       [0, C, H, W]; {@link Op.ChannelGather} → {@code Gather(x, indices, axis=1)} with a 1-D INT64
+ *       {@code <node>.indices} initializer; {@link Op.Resize} → {@code Resize(x, "", scales [1, 1, s_h, s_w])},
+ *       nearest, asymmetric, floor. Helper tensors of a decomposed op are named {@code <node>/<role>}.</li>
  *   <li>An op the exporter does not know fails with an error naming the node.</li>
  *   <li>The input is {@code [batch, C, H, W]} with the symbolic dimension {@code "batch"}; outputs
  *       carry their shapes with the same batch dimension.</li>
@@ -230,6 +231,12 @@ public final class OnnxExporter {
                     List.of(OnnxAttribute.ofInts("perm", 0, 2, 1, 3, 4)));
             type = "Reshape";
             ins = new ArrayList<>(List.of(swapped, shapeInit(n, "shape", new int[]{x[1], x[2], x[3]})));
+        } else if (op instanceof Op.ChannelGather g) {
+            String name = fresh(n.name() + ".indices");
+            int[] idx = g.indices();
+            initializers.add(OnnxTensor.ofLongs(name, toLongs(idx), idx.length));
+            ins.add(name);
+            attrs.add(OnnxAttribute.ofInt("axis", 1));
         } else if (op instanceof Op.Resize r) {
             ins.add("");
             ins.add(init(n, "scales", Tensor.of(new float[]{1, 1, r.scaleH(), r.scaleW()}, 4)));

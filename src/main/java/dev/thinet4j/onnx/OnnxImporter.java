@@ -74,6 +74,9 @@ import java.util.TreeSet;
  *       clamped as in ONNX) → one {@code Op.Slice} per sliced axis; Split (sizes from the input
  *       (opset 13), the attribute (opset 11) or equal parts) → one {@code Op.Slice} node per
  *       output.</li>
+ *   <li>Gather of an activation along axis 1 with constant 1-D integer indices (negative ones
+ *       normalised; channels may repeat or be left out) → {@code Op.ChannelGather}; a scalar index
+ *       or another axis is refused.</li>
  *   <li>Resize (opset 10–17; scales [1, 1, s, s] of integers or sizes that are integer
  *       multiples; mode nearest with a coordinate mode that repeats pixels, e.g. PyTorch's
  *       asymmetric / floor) and Upsample (mode nearest) → {@code Op.Resize}.</li>

@@ -29,6 +29,9 @@ import java.util.Set;
  * and Add / Sub / Mul / Div on such vectors are evaluated symbolically (e.g.
  * {@code c // groups} in ShuffleNet's {@code x.view(b, g, c // g, h, w)}). Arithmetic on the
  * batch entry itself is refused, except by the neutral element.
+ *
+ * <p>Gather of an activation along axis 1 with constant 1-D integer indices is {@link Op.ChannelGather}
+ * ({@code x[:, idx]}).
  */
 final class ShapeFolding {
     private ShapeFolding() {
@@ -182,11 +185,14 @@ final class ShapeFolding {
 
     static void gather(ImportContext ctx, OnnxNode n) {
         Value data = ctx.value(n, 0);
+        if (data instanceof Act x) {
+            channelGather(ctx, n, x);
+            return;
+        }
         ShapeVec s = ctx.shapeOf(n, 0);
         if (s == null) {
-            throw ctx.unsupported(ctx.at(n) + ": Gather is supported only on tensor shapes (x.size(k)) and integer"
-                    + " constants, not on '" + n.inputs().get(0) + "'"
-                    + (data instanceof Act ? " (an activation)" : ""));
+            throw ctx.unsupported(ctx.at(n) + ": Gather is supported only on the channels of activations, tensor"
+                    + " shapes (x.size(k)) and integer constants, not on the constant '" + n.inputs().get(0) + "'");
         }
         if (ctx.attrInt(n, "axis", 0) != 0) {
             throw ctx.unsupported(ctx.at(n) + ": Gather on a shape must use axis 0");
@@ -211,6 +217,48 @@ final class ShapeFolding {
             batch[k] = s.batch()[(int) j];
         }
         ctx.put(ctx.output(n), new ShapeVec(vals, batch, idx.dims().length == 0));
+    }
+
+    /**
+     * Gather of an activation: only along the channel axis (1, or 1 − rank) with constant 1-D integer indices,
+     * negative ones counted from the end, as {@link Op.ChannelGather}. A scalar index (which drops the axis)
+     * and other axes are refused.
+     */
+    private static void channelGather(ImportContext ctx, OnnxNode n, Act x) {
+        int rank = x.rank();
+        long axis = ctx.attrInt(n, "axis", 0);
+        long ax = axis < 0 ? axis + rank : axis;
+        if (ax != 1) {
+            throw ctx.unsupported(ctx.at(n) + ": Gather of the activation '" + n.inputs().get(0) + "' "
+                    + ImportContext.shapeText(x.shape()) + " along axis " + axis
+                    + " is not supported; only along the channel axis 1");
+        }
+        Value iv = ctx.value(n, 1);
+        Const idx = iv instanceof Act ? null : ImportContext.asConst(iv, n.inputs().get(1));
+        if (idx == null || !idx.isInteger()) {
+            throw ctx.unsupported(ctx.at(n) + ": the indices '" + n.inputs().get(1) + "' of a Gather on the channels"
+                    + " of '" + n.inputs().get(0) + "' must be a constant integer tensor");
+        }
+        if (idx.dims().length != 1) {
+            throw ctx.unsupported(ctx.at(n) + ": Gather on the channels of '" + n.inputs().get(0)
+                    + "' needs 1-D indices, got shape " + Arrays.toString(idx.dims())
+                    + (idx.dims().length == 0 ? " (a scalar index drops the channel axis)" : ""));
+        }
+        long[] ix = idx.tensor().toLongArray();
+        if (ix.length == 0) {
+            throw ctx.unsupported(ctx.at(n) + ": Gather of no channels of '" + n.inputs().get(0) + "'");
+        }
+        int c = x.shape()[1];
+        int[] indices = new int[ix.length];
+        for (int k = 0; k < ix.length; k++) {
+            long j = ix[k] < 0 ? ix[k] + c : ix[k];
+            if (j < 0 || j >= c) {
+                throw ctx.fail(ctx.at(n) + ": index " + ix[k] + " is outside the " + c + " channels of '"
+                        + n.inputs().get(0) + "' " + ImportContext.shapeText(x.shape()));
+            }
+            indices[k] = (int) j;
+        }
+        ctx.emit(n, new Op.ChannelGather(indices), x);
     }
 
     /** Slice of a 1-D shape vector or integer constant along axis 0 (e.g. {@code x.shape[0:1]}). */

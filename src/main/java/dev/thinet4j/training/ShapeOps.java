@@ -9,7 +9,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import java.util.List;
 
 /**
- * Flatten, Concat, Transpose, Reshape, Slice, ChannelShuffle and nearest Resize: pure data movement, the
+ * Flatten, Concat, Transpose, Reshape, Slice, ChannelShuffle, ChannelGather and nearest Resize: pure data movement, the
  * backward moves ∂y back (summing where the forward copied one value to several places).
  */
 final class ShapeOps {
@@ -200,6 +200,87 @@ final class ShapeOps {
         @Override
         INDArray[] backward(INDArray gradOut, boolean[] need) {
             return new INDArray[]{need[0] ? shuffle(gradOut, gradOut.size(1) / groups) : null};
+        }
+    }
+
+    /**
+     * y[:, o, …] = x[:, indices[o], …] along axis 1 of any rank ≥ 2 (indices may repeat or omit channels):
+     * x and y viewed as [N, C, inner] and [N, K, inner], and each run of consecutive sources copied at once.
+     * ∂x[:, c, …] = Σ_{o : indices[o] = c} ∂y[:, o, …]: zeros of x's shape, each run of ∂y added into its
+     * source channels (a repeated channel accumulates, an omitted one keeps a zero gradient).
+     */
+    static final class ChannelGather extends TrainOp {
+        private final int[] indices;
+        /** (first output channel, first source channel, length) triples of maximal consecutive runs. */
+        private final int[] runs;
+        private long[] xShape;
+
+        ChannelGather(Node node, Op.ChannelGather op, DataType type) {
+            super(node, type);
+            this.indices = op.indices();
+            int[] r = new int[3 * indices.length];
+            int n = 0;
+            for (int o = 0; o < indices.length; ) {
+                int len = 1;
+                while (o + len < indices.length && indices[o + len] == indices[o] + len) {
+                    len++;
+                }
+                r[n++] = o;
+                r[n++] = indices[o];
+                r[n++] = len;
+                o += len;
+            }
+            this.runs = java.util.Arrays.copyOf(r, n);
+        }
+
+        private static long inner(long[] s) {
+            long inner = 1;
+            for (int a = 2; a < s.length; a++) {
+                inner *= s[a];
+            }
+            return inner;
+        }
+
+        private static INDArray channels(INDArray a, long from, long len) {
+            return a.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + len),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+        }
+
+        @Override
+        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            int[] out = outShape(in);
+            INDArray x = in.get(0);
+            xShape = x.shape();
+            long inner = inner(xShape);
+            INDArray x3 = x.reshape('c', xShape[0], xShape[1], inner);
+            INDArray y = Nd4j.createUninitialized(x.dataType(), Nd.longs(out));
+            INDArray y3 = y.reshape('c', xShape[0], indices.length, inner);
+            for (int r = 0; r < runs.length; r += 3) {
+                channels(y3, runs[r], runs[r + 2]).assign(channels(x3, runs[r + 1], runs[r + 2]));
+            }
+            if (!Nd.sameStorage(x3, x)) {
+                Nd.close(x3);
+            }
+            return y;
+        }
+
+        @Override
+        INDArray[] backward(INDArray gradOut, boolean[] need) {
+            if (!need[0]) {
+                return new INDArray[]{null};
+            }
+            long inner = inner(xShape);
+            INDArray gx = Nd4j.zeros(gradOut.dataType(), xShape);
+            INDArray g3 = gx.reshape('c', xShape[0], xShape[1], inner);
+            INDArray gy3 = gradOut.reshape('c', xShape[0], indices.length, inner);
+            for (int r = 0; r < runs.length; r += 3) {
+                channels(g3, runs[r + 1], runs[r + 2]).addi(channels(gy3, runs[r], runs[r + 2]));
+            }
+            if (!Nd.sameStorage(gy3, gradOut)) {
+                Nd.close(gy3);
+            }
+            return new INDArray[]{gx};
         }
     }
 

@@ -66,6 +66,8 @@ final class TrainOps {
             return new ShapeOps.Slice(node, s, type);
         } else if (op instanceof Op.ChannelShuffle c) {
             return new ShapeOps.ChannelShuffle(node, c, type);
+        } else if (op instanceof Op.ChannelGather g) {
+            return new ShapeOps.ChannelGather(node, g, type);
         } else if (op instanceof Op.Resize r) {
             return new ShapeOps.Resize(node, r, type);
         }

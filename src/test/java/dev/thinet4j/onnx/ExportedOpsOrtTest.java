@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The ops added for the modern CNN families (broadcast arithmetic, hard activations, Erf, Sqrt, ReduceMean,
- * LayerNorm, Transpose, Reshape, Slice, ChannelShuffle, Resize, Linear over channels-last tensors, several
+ * LayerNorm, Transpose, Reshape, Slice, ChannelShuffle, ChannelGather, Resize, Linear over channels-last tensors, several
  * outputs): small networks built in Java run in our {@link InferenceEngine}, are written by {@link OnnxExporter}
  * (opset 13) and run in ONNX Runtime 1.20 (one thread, no graph optimisation); every output must agree within
  * max |ours − ORT| ≤ 1e-5·(1 + max |ORT|).
@@ -375,6 +375,40 @@ class ExportedOpsOrtTest {
                 assertEquals(expectedSource[o], src);
                 for (int p = 0; p < 12; p++) {
                     assertEquals(x[src * 12 + p], y[o * 12 + p], "output channel " + o + " position " + p);
+                }
+            }
+        }
+    }
+
+    @Test
+    void channelGatherMatchesOrtAndIndices() {
+        Random r = new Random(33);
+        int[] uneven = {0, 3, 1, 4, 2}; // a shuffle of 6 channels with channel 5 pruned
+        int[] repeat = {4, 0, 0, 2, 4, 1, 1};
+        Network net = Network.builder("gather").input("x", 6, 3, 4)
+                .add("onInput", new Op.ChannelGather(uneven), "x")
+                .add("conv", conv(r, 6, 6, 3, 1), "x")
+                .add("afterConv", new Op.ChannelGather(repeat), "conv")
+                .add("conv2", conv(r, 7, 4, 1, 1), "afterConv")
+                .add("one", new Op.ChannelGather(new int[]{3}), "conv2")
+                .add("gap", new Op.GlobalAvgPool(), "conv")
+                .add("flat", new Op.Flatten(1), "gap")
+                .add("rank2", new Op.ChannelGather(new int[]{5, 5, 0, 2}), "flat")
+                .output("onInput").output("afterConv").output("conv2").output("one").output("rank2")
+                .build();
+        Map<String, float[]> ours = check("ChannelGather", net, 12);
+        assertEquals(BATCH * 7 * 12, ours.get("afterConv").length);
+        assertEquals(BATCH * 4, ours.get("rank2").length);
+        // hand-computed: output channel o is input channel indices[o]
+        float[] x = new float[6 * 3 * 4];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = k;
+        }
+        try (InferenceEngine e = new InferenceEngine(net)) {
+            float[] y = e.forwardToArray(x, 1)[0];
+            for (int o = 0; o < uneven.length; o++) {
+                for (int p = 0; p < 12; p++) {
+                    assertEquals(x[uneven[o] * 12 + p], y[o * 12 + p], "output channel " + o + " position " + p);
                 }
             }
         }

@@ -256,6 +256,52 @@ class OnnxMappingsTest {
         assertArrayEquals(new int[]{1, 2, 3, 4, 4}, net.shapes(1).get("grouped"));
     }
 
+    @Test
+    void gatherOnChannelsBecomesChannelGather() {
+        // x[:, idx] with an initializer (negative indices, one channel left out) and with a Constant node
+        // on axis -3 (repeats); the shape Gathers next to them stay symbolic
+        OnnxModel m = conv(13, 6, 4, 4)
+                .longs("idx", new long[]{0, -3, 1, 4, 2}, 5)
+                .node("Gather", "g", l("c", "idx"), l("gathered"), i("axis", 1))
+                .constLongs("idx2", new long[]{4, 0, 0, 2}, 4)
+                .node("Gather", "g2", l("gathered", "idx2"), l("twice"), i("axis", -3))
+                .node("Shape", "shape", l("twice"), l("sh"))
+                .longs("i0", new long[]{0}).longs("ax0", new long[]{0}, 1).longs("minus1", new long[]{-1}, 1)
+                .node("Gather", "gb", l("sh", "i0"), l("b"))
+                .node("Unsqueeze", "ub", l("b", "ax0"), l("b1"))
+                .node("Concat", "s2", l("b1", "minus1"), l("shape2"), i("axis", 0))
+                .node("Reshape", "flat", l("twice", "shape2"), l("y"))
+                .build();
+        Network net = sameAsOriginal(m, 1e-6);
+        assertEquals(List.of(Op.Conv.class, Op.ChannelGather.class, Op.ChannelGather.class, Op.Flatten.class),
+                kinds(net));
+        assertEquals(new Op.ChannelGather(new int[]{0, 3, 1, 4, 2}), net.node("g").op());
+        assertEquals(new Op.ChannelGather(new int[]{4, 0, 0, 2}), net.node("g2").op());
+        assertArrayEquals(new int[]{1, 4, 4, 4}, net.shapes(1).get("g2"));
+        assertArrayEquals(new int[]{1, 64}, outShape(net));
+        Arr x = random(5, 2, 3, 4, 4);
+        assertClose(ort(m, "x", x), OnnxTestSupport.engine(net, x), 1e-5, "engine vs ONNX Runtime on the original");
+    }
+
+    @Test
+    void gatherOfAnActivationOtherwiseIsRefused() {
+        OnnxModel scalar = conv(13, 4, 4, 4).longs("k", new long[]{2})
+                .node("Gather", "pick", l("c", "k"), l("y"), i("axis", 1)).build();
+        assertRefused(UnsupportedOnnxException.class, () -> load(scalar), "node 'pick'", "scalar");
+        OnnxModel rows = conv(13, 4, 4, 4).longs("k", new long[]{0, 2}, 2)
+                .node("Gather", "rows", l("c", "k"), l("y"), i("axis", 2)).build();
+        assertRefused(UnsupportedOnnxException.class, () -> load(rows), "node 'rows'", "axis 2", "channel axis");
+        OnnxModel batch = conv(13, 4, 4, 4).longs("k", new long[]{0}, 1)
+                .node("Gather", "first", l("c", "k"), l("y")).build();
+        assertRefused(UnsupportedOnnxException.class, () -> load(batch), "node 'first'", "axis 0");
+        OnnxModel matrix = conv(13, 4, 4, 4).longs("k", new long[]{0, 1, 2, 3}, 2, 2)
+                .node("Gather", "grid", l("c", "k"), l("y"), i("axis", 1)).build();
+        assertRefused(UnsupportedOnnxException.class, () -> load(matrix), "node 'grid'", "1-D");
+        OnnxModel outside = conv(13, 4, 4, 4).longs("k", new long[]{1, 4}, 2)
+                .node("Gather", "far", l("c", "k"), l("y"), i("axis", 1)).build();
+        assertRefused(OnnxImportException.class, () -> load(outside), "node 'far'", "index 4", "4 channels");
+    }
+
     /** torch: b, c, h, w = x.size(); x.view(b, 2, c // 2, h, w).transpose(1, 2).contiguous().view(b, -1, h, w). */
     private static OnnxModel shuffle(boolean exposeGrouped) {
         OnnxModels m = conv(13, 6, 4, 4)

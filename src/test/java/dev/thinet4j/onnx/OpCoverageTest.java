@@ -47,7 +47,7 @@ class OpCoverageTest {
                 new Op.HardSigmoid(0.2f, 0.5f), new Op.HardSwish(), new Op.Erf(), new Op.Sqrt(),
                 new Op.ReduceMean(new int[]{2, 3}, true), new Op.LayerNorm(1, two, shift, 1e-5f),
                 new Op.Transpose(new int[]{0, 2, 3, 1}), new Op.Reshape(new int[]{2, 16}), new Op.Slice(1, 1, 2),
-                new Op.ChannelShuffle(2), new Op.Resize(2, 1));
+                new Op.ChannelShuffle(2), new Op.Resize(2, 1), new Op.ChannelGather(new int[]{1, 0, 1}));
     }
 
     private static Tensor rand(Random r, int... shape) {

@@ -1,12 +1,19 @@
 package dev.thinet4j.training;
 
 import dev.thinet4j.model.Arith;
+import dev.thinet4j.model.Node;
 import dev.thinet4j.model.Op;
 import dev.thinet4j.model.Tensor;
 import dev.thinet4j.testing.TestNets;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +22,7 @@ import java.util.stream.Stream;
 
 import static dev.thinet4j.training.OpGradientCheck.Values;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The ops added for MobileNetV3 / EfficientNet / ConvNeXt / ShuffleNet / FPN-style networks, one at a time
@@ -128,6 +136,12 @@ class OpGradientCheckTest {
         c.add(Arguments.of("slice last axis [1, 4)", new Op.Slice(3, 1, 4), List.of(s(2, 3, 2, 5)), Values.UNIFORM));
         c.add(Arguments.of("channel shuffle g=2", new Op.ChannelShuffle(2), List.of(s(2, 6, 3, 2)), Values.UNIFORM));
         c.add(Arguments.of("channel shuffle g=3", new Op.ChannelShuffle(3), List.of(s(2, 6, 2, 3)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather, repeated and omitted channels", new Op.ChannelGather(new int[]{4, 0, 1, 4, 2, 0}),
+                List.of(s(2, 6, 3, 2)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather uneven pruned shuffle", new Op.ChannelGather(new int[]{0, 3, 1, 4, 2}),
+                List.of(s(2, 5, 2, 3)), Values.UNIFORM));
+        c.add(Arguments.of("channel gather rank 2", new Op.ChannelGather(new int[]{2, 2, 0}), List.of(s(3, 4)),
+                Values.UNIFORM));
         c.add(Arguments.of("resize nearest 2x2", new Op.Resize(2, 2), List.of(s(2, 3, 3, 4)), Values.UNIFORM));
         c.add(Arguments.of("resize nearest 3x1", new Op.Resize(3, 1), List.of(s(2, 2, 2, 3)), Values.UNIFORM));
         c.add(Arguments.of("linear over the last axis of [N,H,W,C], bias",
@@ -146,5 +160,47 @@ class OpGradientCheckTest {
         assertThat(r.maxAnalytic()).as("%s: gradients are not all zero", name).isGreaterThan(1e-3);
         assertThat(r.passes()).as("%s: %s", name, r).isTrue();
         assertThat(r.precisionGap()).as("%s: float32 vs float64", name).isLessThan(1e-4);
+    }
+
+    /**
+     * ChannelGather with repeated and omitted channels, every input entry checked (not a sample), and the
+     * backward against the scatter-add by hand: ∂x[:, c] = Σ_{o : idx[o] = c} ∂y[:, o], zero where c is unused.
+     */
+    @Test
+    void channelGatherEveryEntryAndScatterAdd() {
+        int[] idx = {4, 0, 1, 4, 2, 0, 4};
+        Op.ChannelGather op = new Op.ChannelGather(idx);
+        OpGradientCheck.Result r = OpGradientCheck.run(op, List.of(s(2, 6, 2, 3)), 41, Values.UNIFORM, 1000);
+        assertThat(r.entries()).isEqualTo(72);
+        assertThat(r.passes()).as("%s", r).isTrue();
+        assertThat(r.precisionGap()).isLessThan(1e-4);
+        for (DataType type : new DataType[]{DataType.DOUBLE, DataType.FLOAT}) {
+            TrainOp t = TrainOps.create(new Node("g", op, List.of("x")), type);
+            INDArray x = Nd4j.rand(type, 2, 6, 2, 3);
+            INDArray y = t.forward(List.of(x), PassOptions.train(), true);
+            INDArray gy = Nd4j.rand(type, 2, idx.length, 2, 3);
+            INDArray gx = t.backward(gy, new boolean[]{true})[0];
+            assertThat(gx.dataType()).isEqualTo(type);
+            for (int n = 0; n < 2; n++) {
+                for (int c = 0; c < 6; c++) {
+                    for (int p = 0; p < 6; p++) {
+                        double expected = 0;
+                        for (int o = 0; o < idx.length; o++) {
+                            if (idx[o] == c) {
+                                expected += gy.getDouble(n, o, p / 3, p % 3);
+                            }
+                        }
+                        assertThat(gx.getDouble(n, c, p / 3, p % 3)).as("%s ∂x[%d, %d, %d]", type, n, c, p)
+                                .isCloseTo(expected, within(1e-6));
+                    }
+                }
+                for (int o = 0; o < idx.length; o++) {
+                    assertThat(y.getDouble(n, o, 1, 2)).isEqualTo(x.getDouble(n, idx[o], 1, 2));
+                }
+            }
+            assertThat(gx.get(NDArrayIndex.all(), NDArrayIndex.point(3)).sumNumber().doubleValue()).isZero();
+            assertThat(gx.get(NDArrayIndex.all(), NDArrayIndex.point(5)).amaxNumber().doubleValue()).isZero();
+            t.release();
+        }
     }
 }

@@ -30,7 +30,7 @@ class TrainOpsTest {
                 new Op.HardSigmoid(0.2f, 0.5f), new Op.HardSwish(), new Op.Erf(), new Op.Sqrt(),
                 new Op.ReduceMean(new int[]{2, 3}, true), new Op.LayerNorm(1, c, c, 1e-5f),
                 new Op.Transpose(new int[]{0, 2, 3, 1}), new Op.Reshape(new int[]{2}), new Op.Slice(1, 0, 1),
-                new Op.ChannelShuffle(2), new Op.Resize(2, 2));
+                new Op.ChannelShuffle(2), new Op.Resize(2, 2), new Op.ChannelGather(new int[]{1, 0, 1}));
         Set<Class<?>> covered = new HashSet<>();
         for (Op op : ops) {
             TrainOp t = TrainOps.create(new Node("n", op, op.arity() == 2 ? List.of("x", "y") : List.of("x")), DataType.FLOAT);
