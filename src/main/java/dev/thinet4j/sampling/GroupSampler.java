@@ -32,7 +32,12 @@ import java.util.SplittableRandom;
  * <p>For a conv consumer with weight W [C_out, C, k_h, k_w], a sample at output position (y, x) and
  * output channel o gives, for each group channel j, the contribution
  * x̂_j = Σ_{k1,k2} W[o, j, k1, k2] · X[j, y·s_h − p_top + k1·d_h, x·s_w − p_left + k2·d_w] (zero outside the
- * input), and the target ŷ = Σ_j x̂_j. For a linear consumer after Flatten, channel j owns the H·W
+ * input), and the target ŷ = Σ_j x̂_j. For a grouped consumer conv (weight [C_out, C_in/g, k_h, k_w], g groups)
+ * output o belongs to conv group q = ⌊o / (C_out/g)⌋ and sees only q's input channels
+ * [q·C_in/g, (q+1)·C_in/g): x̂_j = Σ_k W[o, j − q·C_in/g, k]·X[j, …] for those, x̂_j = 0 for the others, so ŷ is
+ * still the output (without bias); its full statistics are one {@link NormalEquations} per conv group
+ * ({@link GroupStatistics#groupedFull()}: n = C_in/g·k_h·k_w, k = C_out/g, rows the patch of q's channels, targets
+ * the outputs of q's filters). For a linear consumer after Flatten, channel j owns the H·W
  * columns of its block and a sample is one image and one output neuron. Rows are accumulated into
  * {@link NormalEquations} batch by batch, so memory does not grow with the number of images.
  *
