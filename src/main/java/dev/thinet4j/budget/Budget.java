@@ -102,7 +102,11 @@ public final class Budget {
                         + layers.get(i) + "' but '" + net.name() + "' has " + model.channels(i));
             }
         }
-        BudgetPlan plan = BudgetSolver.solve(table, layers, target, model.model(target.resource()), damage);
+        int[] blocks = new int[layers.size()];
+        for (int i = 0; i < blocks.length; i++) {
+            blocks[i] = model.blocks(i);
+        }
+        BudgetPlan plan = BudgetSolver.solve(table, layers, target, model.model(target.resource()), damage, blocks);
         long measured = measure(net, plan, target.resource());
         if (measured != plan.cost()) {
             throw new IllegalStateException("cost model predicted " + plan.cost() + " " + target.resource().id()
@@ -113,7 +117,9 @@ public final class Budget {
     }
 
     /**
-     * {@code net} thinned to the plan's channel counts, keeping the first channels of each group: the architecture
+     * {@code net} thinned to the plan's channel counts, keeping the first channels of each group (of each block, for a
+     * group with {@link ChannelGroup#blocks()} B &gt; 1, after rounding the removal down to a multiple of B as the pruner
+     * does): the architecture
      * the pruner will produce (same shapes, sizes and run time), but not its weights — which channels a criterion
      * keeps and how the next layer is refitted do not change the shapes. Used to count the cost of a plan and to time
      * it ({@link LatencySearch}) without pruning.
@@ -127,7 +133,11 @@ public final class Budget {
         for (BudgetPlan.Choice c : plan.choices()) {
             if (c.keep() < c.channels()) {
                 ChannelGroup group = new DependencyGraph(current).groupOf(c.layer());
-                current = Thinning.keep(current, group, IntStream.range(0, c.keep()).toArray());
+                int keep = group.channels() - group.balancedRemoval(group.channels() - c.keep());
+                int perBlock = keep / group.blocks();
+                int size = group.blockSize();
+                current = Thinning.keep(current, group, IntStream.range(0, keep)
+                        .map(i -> i / perBlock * size + i % perBlock).toArray());
             }
         }
         return current;

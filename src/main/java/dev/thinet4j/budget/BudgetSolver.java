@@ -65,10 +65,23 @@ public final class BudgetSolver {
      */
     public static BudgetPlan solve(SensitivityTable table, List<String> layers, BudgetTarget target, CostModel cost,
                                    Damage damage) {
+        return solve(table, layers, target, cost, damage, null);
+    }
+
+    /**
+     * As {@link #solve(SensitivityTable, List, BudgetTarget, CostModel, Damage)}, where layer i may only remove a
+     * multiple of {@code removalMultiples[i]} channels (the {@link dev.thinet4j.surgery.ChannelGroup#blocks()} of a
+     * group that passes through grouped convs), in addition to the target's channel multiple.
+     *
+     * @param removalMultiples per layer, B<sub>i</sub> ≥ 1 (C<sub>i</sub> − k must be a multiple of it), or null for all 1.
+     *                         Not modified.
+     */
+    public static BudgetPlan solve(SensitivityTable table, List<String> layers, BudgetTarget target, CostModel cost,
+                                   Damage damage, int[] removalMultiples) {
         int n = layers.size();
         Layer[] ls = new Layer[n];
         for (int i = 0; i < n; i++) {
-            ls[i] = Layer.of(table, layers.get(i), target, damage);
+            ls[i] = Layer.of(table, layers.get(i), target, damage, removalMultiples == null ? 1 : removalMultiples[i]);
         }
         int[] pos = new int[n];
         long base = cost.cost(keeps(ls, pos));
@@ -255,7 +268,7 @@ public final class BudgetSolver {
             this.stops = stops;
         }
 
-        static Layer of(SensitivityTable table, String name, BudgetTarget target, Damage model) {
+        static Layer of(SensitivityTable table, String name, BudgetTarget target, Damage model, int removalMultiple) {
             List<SensitivityRow> rows = table.rows(name);
             if (rows.isEmpty()) {
                 throw new IllegalArgumentException("sensitivity table has no rows for layer '" + name + "'");
@@ -284,7 +297,7 @@ public final class BudgetSolver {
             List<Integer> opts = new ArrayList<>();
             opts.add(c);
             for (int k = c - 1; k >= lo; k--) {
-                if (k % target.channelMultiple() == 0) {
+                if (k % target.channelMultiple() == 0 && (c - k) % removalMultiple == 0) {
                     opts.add(k);
                 }
             }

@@ -19,9 +19,10 @@ import java.util.Map;
  * computed from the channel counts alone (no weights are copied), with the conventions of {@link ModelSize}.
  *
  * <p>With r<sub>i</sub> = C<sub>i</sub> − keep<sub>i</sub> removed channels of group i, a node's output channels shrink by the r of
- * the groups it produces or carries (producer conv, depthwise conv, BN) and its input channels by the r of the
- * groups it reads (consumer conv; a linear layer after Flatten loses r·H·W columns). Then, with H<sub>o</sub>W<sub>o</sub>
- * the output size and k<sub>h</sub>k<sub>w</sub> the kernel:
+ * the groups it produces or carries (producer conv, grouped producer conv, depthwise conv, BN) and its input
+ * channels by the r of the groups it reads (consumer conv; a linear layer after Flatten loses r·H·W columns; a
+ * grouped consumer conv with g groups loses r/g of its C_in/g inputs per group). Then, with H<sub>o</sub>W<sub>o</sub>
+ * the output size, k<sub>h</sub>k<sub>w</sub> the kernel and C′<sub>in</sub> a conv's weight axis 1 (C_in/g for g groups):
  * <pre>
  *   conv:      MACs = C′<sub>out</sub>·H<sub>o</sub>W<sub>o</sub>·C′<sub>in</sub>·k<sub>h</sub>k<sub>w</sub>,   params = C′<sub>out</sub>·C′<sub>in</sub>·k<sub>h</sub>k<sub>w</sub> + C′<sub>out</sub> (with bias)
  *   depthwise: MACs = C′·H<sub>o</sub>W<sub>o</sub>·k<sub>h</sub>k<sub>w</sub>,          params = C′·k<sub>h</sub>k<sub>w</sub> + C′ (with bias)
@@ -29,7 +30,9 @@ import java.util.Map;
  *   linear:    MACs = in′·out,                    params = in′·out + out (with bias)
  * </pre>
  * and every other node keeps its size. Pruning does not change spatial sizes, so this is exact — the same numbers
- * {@code ModelSize.of} gives for the really thinned network.
+ * {@code ModelSize.of} gives for the really thinned network — for every count a group can really keep: with
+ * {@link #blocks(int)} B<sub>i</sub> &gt; 1, C<sub>i</sub> − keep<sub>i</sub> must be a multiple of B<sub>i</sub> (other counts are
+ * refused).
  */
 public final class ChannelCostModel {
     private final List<String> layers;
@@ -39,15 +42,20 @@ public final class ChannelCostModel {
     private final List<Term> terms;
 
     /** A node whose size depends on the removed channels. */
-    private record Term(Kind kind, int[] outLayers, int[] inLayers, int[] inBlocks, long out, long in, long spatial,
-                        long kernel, boolean bias, long linearOut) {
+    /** inBlocks[j]: columns lost per removed channel of inLayers[j]; inDivisors[j]: g of a grouped reader, else 1. */
+    private record Term(Kind kind, int[] outLayers, int[] inLayers, int[] inBlocks, int[] inDivisors, long out,
+                        long in, long spatial, long kernel, boolean bias, long linearOut) {
     }
 
     private enum Kind { CONV, DEPTHWISE, BATCH_NORM, LINEAR }
 
-    private ChannelCostModel(List<String> layers, int[] channels, long fixedMacs, long fixedParams, List<Term> terms) {
+    private final int[] blocks;
+
+    private ChannelCostModel(List<String> layers, int[] channels, int[] blocks, long fixedMacs, long fixedParams,
+                             List<Term> terms) {
         this.layers = List.copyOf(layers);
         this.channels = channels;
+        this.blocks = blocks;
         this.fixedMacs = fixedMacs;
         this.fixedParams = fixedParams;
         this.terms = List.copyOf(terms);
@@ -62,19 +70,23 @@ public final class ChannelCostModel {
         DependencyGraph g = new DependencyGraph(net);
         Map<String, int[]> shapes = net.shapes(1);
         int[] channels = new int[layers.size()];
+        int[] blocks = new int[layers.size()];
         Map<String, List<int[]>> outs = new LinkedHashMap<>();   // node → [layer]
         Map<String, List<int[]>> ins = new LinkedHashMap<>();    // node → [layer, block]
         for (int i = 0; i < layers.size(); i++) {
             ChannelGroup group = g.groupOf(layers.get(i));
             channels[i] = group.channels();
+            blocks[i] = group.blocks();
             for (Member m : group.members()) {
                 if (m instanceof Member.ProducerConv || m instanceof Member.DepthwiseConv
-                        || m instanceof Member.BatchNormChannels) {
+                        || m instanceof Member.BatchNormChannels || m instanceof Member.GroupedProducerConv) {
                     outs.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i});
                 } else if (m instanceof Member.ConsumerConv) {
-                    ins.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i, 1});
+                    ins.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i, 1, 1});
+                } else if (m instanceof Member.GroupedConsumerConv gc) {
+                    ins.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i, 1, gc.groups()});
                 } else if (m instanceof Member.ConsumerLinear cl) {
-                    ins.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i, cl.blockSize()});
+                    ins.computeIfAbsent(m.node(), k -> new ArrayList<>()).add(new int[]{i, cl.blockSize(), 1});
                 }
             }
         }
@@ -94,25 +106,27 @@ public final class ChannelCostModel {
             int[] outLayers = o.stream().mapToInt(a -> a[0]).toArray();
             int[] inLayers = in.stream().mapToInt(a -> a[0]).toArray();
             int[] inBlocks = in.stream().mapToInt(a -> a[1]).toArray();
+            int[] inDivisors = in.stream().mapToInt(a -> a[2]).toArray();
             int[] shape = shapes.get(n.name());
             Op op = n.op();
             if (op instanceof Op.Conv c) {
                 long spatial = (long) shape[2] * shape[3];
                 long kernel = (long) c.weight().dim(2) * c.weight().dim(3);
-                boolean dw = c.groups() > 1;
-                terms.add(new Term(dw ? Kind.DEPTHWISE : Kind.CONV, outLayers, inLayers, inBlocks, c.outChannels(),
-                        c.weight().dim(1), spatial, kernel, c.bias() != null, 0));
+                boolean dw = c.isDepthwise() && c.outChannels() == c.groups();
+                terms.add(new Term(dw ? Kind.DEPTHWISE : Kind.CONV, outLayers, inLayers, inBlocks, inDivisors,
+                        c.outChannels(), c.weight().dim(1), spatial, kernel, c.bias() != null, 0));
             } else if (op instanceof Op.BatchNorm bn) {
-                terms.add(new Term(Kind.BATCH_NORM, outLayers, inLayers, inBlocks, bn.channels(), 0, 0, 0, false, 0));
+                terms.add(new Term(Kind.BATCH_NORM, outLayers, inLayers, inBlocks, inDivisors, bn.channels(), 0, 0, 0,
+                        false, 0));
             } else if (op instanceof Op.Linear l) {
-                terms.add(new Term(Kind.LINEAR, outLayers, inLayers, inBlocks, 0, l.inFeatures(), 0, 0,
+                terms.add(new Term(Kind.LINEAR, outLayers, inLayers, inBlocks, inDivisors, 0, l.inFeatures(), 0, 0,
                         l.bias() != null, l.outFeatures()));
             } else {
                 throw new IllegalStateException("node '" + n.name() + "' (" + op.onnxType()
                         + ") is a member of a channel group but has no size rule");
             }
         }
-        return new ChannelCostModel(layers, channels, fixedMacs, fixedParams, terms);
+        return new ChannelCostModel(layers, channels, blocks, fixedMacs, fixedParams, terms);
     }
 
     /** The candidate layers, in the order {@code keep} arrays follow. */
@@ -123,6 +137,14 @@ public final class ChannelCostModel {
     /** Channels C<sub>i</sub> of layer i's group before pruning. */
     public int channels(int i) {
         return channels[i];
+    }
+
+    /**
+     * The block count of layer i's group ({@link dev.thinet4j.surgery.ChannelGroup#blocks()}): its removals must be
+     * multiples of it.
+     */
+    public int blocks(int i) {
+        return blocks[i];
     }
 
     /** MACs (one image) when keeping {@code keep[i]} channels of layer i. */
@@ -149,6 +171,10 @@ public final class ChannelCostModel {
                 throw new IllegalArgumentException("layer '" + layers.get(i) + "' has " + channels[i]
                         + " channels; cannot keep " + keep[i]);
             }
+            if ((channels[i] - keep[i]) % blocks[i] != 0) {
+                throw new IllegalArgumentException("layer '" + layers.get(i) + "' has " + channels[i] + " channels in "
+                        + blocks[i] + " blocks that must lose the same number (grouped convs); cannot keep " + keep[i]);
+            }
         }
         long sum = macs ? fixedMacs : fixedParams;
         for (Term t : terms) {
@@ -158,7 +184,7 @@ public final class ChannelCostModel {
             }
             long in = t.in;
             for (int j = 0; j < t.inLayers.length; j++) {
-                in -= (long) (channels[t.inLayers[j]] - keep[t.inLayers[j]]) * t.inBlocks[j];
+                in -= (long) (channels[t.inLayers[j]] - keep[t.inLayers[j]]) * t.inBlocks[j] / t.inDivisors[j];
             }
             sum += switch (t.kind) {
                 case CONV -> macs ? out * t.spatial * in * t.kernel : out * in * t.kernel + (t.bias ? out : 0);

@@ -210,7 +210,7 @@ public final class SensitivityAnalysis {
                 List<PruningResult> results = pruner.pruneLayerAtRatios(net, layer, ratios, calibration);
                 List<Integer> evaluated = new ArrayList<>();
                 for (int k = 0; k < ratios.length; k++) {
-                    if (Selection.numToRemove(group.channels(), ratios[k]) > 0) {
+                    if (group.balancedRemoval(Selection.numToRemove(group.channels(), ratios[k])) > 0) {
                         evaluated.add(k);
                     }
                 }
@@ -226,7 +226,7 @@ public final class SensitivityAnalysis {
                 }
                 for (int k = 0; k < ratios.length; k++) {
                     PruningResult r = results.get(k);
-                    int removed = Selection.numToRemove(group.channels(), ratios[k]);
+                    int removed = group.balancedRemoval(Selection.numToRemove(group.channels(), ratios[k]));
                     Measure m = measured.get(k);
                     long prunedMacs = r.report().macsAfter();
                     if (m != null) {

@@ -19,7 +19,12 @@ public enum ChannelRule {
      * this: see {@link #MIXING}). The group passes through.
      */
     PER_CHANNEL,
-    /** A grouped (not depthwise) conv: channels can only be cut in whole groups; the group stops here. */
+    /**
+     * A grouped (not depthwise) conv, weight [C_out, C_in/g, k_h, k_w]: like {@link #PRODUCER} its filters start a
+     * group and reading a group makes it a consumer, but with g blocks — filters in blocks of C_out/g, inputs in
+     * blocks of C_in/g (the group must be its whole input) — each of which must lose the same number of channels,
+     * so the conv keeps its g groups.
+     */
     GROUPED,
     /**
      * Output channel c is a function of input channel c with no per-channel weights, or with a

@@ -160,7 +160,7 @@ public final class ThiNetPruner {
         try (InferenceEngine reference = config.targetsFromOriginal() ? new InferenceEngine(net) : null) {
             for (LayerPlan step : steps) {
                 long t0 = System.nanoTime();
-                int remove = Selection.numToRemove(group.channels(), step.ratio());
+                int remove = removal(group, step);
                 StepResult r;
                 if (remove == 0) {
                     r = unchanged(net, step, group);
@@ -224,11 +224,26 @@ public final class ThiNetPruner {
     private StepResult pruneLayer(Network net, LayerPlan step, ImageSource images, InferenceEngine reference,
                                   ActivationCache cache) {
         ChannelGroup group = new DependencyGraph(net).groupOf(step.layer());
-        int remove = Selection.numToRemove(group.channels(), step.ratio());
+        int remove = removal(group, step);
         if (remove == 0) {
             return unchanged(net, step, group);
         }
         return applyStep(net, step, group, sample(net, step, group, images, reference, cache), remove);
+    }
+
+    /**
+     * How many channels a step removes: ⌊C·r⌋ ({@link Selection#numToRemove}), rounded down to a multiple of the
+     * group's {@link ChannelGroup#blocks()} B when grouped convs constrain it (logged when the rounding changes it).
+     */
+    private static int removal(ChannelGroup group, LayerPlan step) {
+        int remove = Selection.numToRemove(group.channels(), step.ratio());
+        int balanced = group.balancedRemoval(remove);
+        if (balanced != remove) {
+            LOG.info("layer {}: removing {} instead of {} of {} channels (ratio {}): a multiple of the {} blocks of {}"
+                            + " channels its grouped convs impose", step.layer(), balanced, remove, group.channels(),
+                    step.ratio(), group.blocks(), group.blockSize());
+        }
+        return balanced;
     }
 
     private static StepResult unchanged(Network net, LayerPlan step, ChannelGroup group) {
@@ -280,12 +295,17 @@ public final class ThiNetPruner {
         return new Sampled(stats, recon);
     }
 
-    /** Selects, reconstructs and thins one layer from its group statistics. */
+    /**
+     * Selects, reconstructs and thins one layer from its group statistics. The selection is block-balanced
+     * ({@link dev.thinet4j.selection.ChannelCriterion#selectBalanced}) with the group's {@link ChannelGroup#blocks()};
+     * a grouped consumer conv is rescaled or refitted per conv group (see {@link #scaled} and
+     * {@link FullReconstruction#groupedConv}).
+     */
     private StepResult applyStep(Network net, LayerPlan step, ChannelGroup group, Sampled sampled, int remove) {
         ModelSize before = ModelSize.of(net);
         GroupStatistics stats = sampled.stats();
         Reconstruction recon = sampled.recon();
-        Selection sel = config.criterion().create().select(context(net, group, stats), remove);
+        Selection sel = config.criterion().create().selectBalanced(context(net, group, stats), remove, group.blocks());
         int[] kept = sel.kept();
 
         Map<String, Op> newConsumers = new HashMap<>();
@@ -304,7 +324,11 @@ public final class ThiNetPruner {
                 double sumBefore = 0;
                 double sumAfter = 0;
                 for (Member m : group.consumers()) {
-                    dev.thinet4j.sampling.NormalEquations ne = stats.full().get(m.node());
+                    boolean grouped = m instanceof Member.GroupedConsumerConv;
+                    dev.thinet4j.sampling.NormalEquations ne = grouped ? stats.groupedFull().get(m.node()).get(0)
+                            : stats.full().get(m.node());
+                    // unknowns per target: the kept share of the n columns (a grouped consumer's group is its whole
+                    // input, so the share is the same in each conv group's n = C_in/g·k_h·k_w columns)
                     long unknowns = (long) ne.features() * kept.length / group.channels();
                     if (ne.count() < unknowns) {
                         // fewer sampled rows than unknowns: a full refit would interpolate the samples
@@ -317,7 +341,7 @@ public final class ThiNetPruner {
                         sumAfter += scale.residualAfter();
                         continue;
                     }
-                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept, ne);
+                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept, stats);
                     newConsumers.put(m.node(), fr.op());
                     sumBefore += fr.result().residualBefore();
                     sumAfter += fr.result().residualAfter();
@@ -366,8 +390,19 @@ public final class ThiNetPruner {
                 config.seed() + net.indexOf(producer));
     }
 
-    /** Indices kept on the consumer's input axis, and the scale of each (1 outside the group). */
+    /**
+     * The consumer with its input axis cut to the kept channels and each kept group channel's weights multiplied by
+     * its scale (1 outside the group). For a grouped consumer (weight [C_out, C_in/g, k_h, k_w]) the new weight is
+     * W′[o, a, …] = ŵ<sub>j</sub>·W[o, local<sub>q</sub>[a], …], q = ⌊o / (C_out/g)⌋, j = q·C_in/g + local<sub>q</sub>[a] − offset
+     * the group channel of that column. {@code op} is not modified.
+     */
     private static Op scaled(Op op, Member m, int channels, int[] kept, double[] groupScales) {
+        if (m instanceof Member.GroupedConsumerConv) {
+            Op.Conv c = (Op.Conv) op;
+            int[][] local = Thinning.groupedInputKeep(c.groups(), c.weight().dim(1), m.offset(), channels, kept);
+            double[][] scales = groupedScales(local, c.weight().dim(1), m.offset(), channels, kept, groupScales);
+            return c.withWeights(ScaleReconstruction.scaleGroupedConvInputs(c.weight(), local, scales), c.bias());
+        }
         if (op instanceof Op.Conv c) {
             int width = c.weight().dim(1);
             int[] axis = Thinning.axisKeep(width, m.offset(), channels, kept);
@@ -381,6 +416,24 @@ public final class ThiNetPruner {
                 axisScales(axis.length, m.offset(), groupScales), block), l.bias());
     }
 
+    /** Per conv group and kept local column, the scale of its group channel (1 for a channel outside the group). */
+    private static double[][] groupedScales(int[][] local, int per, int offset, int channels, int[] kept,
+                                            double[] groupScales) {
+        double[] byChannel = new double[channels];
+        for (int i = 0; i < kept.length; i++) {
+            byChannel[kept[i]] = groupScales[i];
+        }
+        double[][] out = new double[local.length][];
+        for (int q = 0; q < local.length; q++) {
+            out[q] = new double[local[q].length];
+            for (int a = 0; a < local[q].length; a++) {
+                int j = q * per + local[q][a] - offset;
+                out[q][a] = j >= 0 && j < channels ? byChannel[j] : 1.0;
+            }
+        }
+        return out;
+    }
+
     private static double[] axisScales(int n, int offset, double[] groupScales) {
         double[] s = new double[n];
         Arrays.fill(s, 1.0);
@@ -391,7 +444,15 @@ public final class ThiNetPruner {
     private record FullOp(Op op, FullReconstruction.Result result) {
     }
 
-    private FullOp full(Op op, Member m, int channels, int[] kept, dev.thinet4j.sampling.NormalEquations ne) {
+    private FullOp full(Op op, Member m, int channels, int[] kept, GroupStatistics stats) {
+        if (m instanceof Member.GroupedConsumerConv) {
+            Op.Conv c = (Op.Conv) op;
+            int[][] local = Thinning.groupedInputKeep(c.groups(), c.weight().dim(1), m.offset(), channels, kept);
+            FullReconstruction.Result r = FullReconstruction.groupedConv(stats.groupedFull().get(m.node()), c.weight(),
+                    c.bias(), local, config.biasRefit(), config.ridge());
+            return new FullOp(c.withWeights(r.weight(), r.bias()), r);
+        }
+        dev.thinet4j.sampling.NormalEquations ne = stats.full().get(m.node());
         if (op instanceof Op.Conv c) {
             int[] axis = Thinning.axisKeep(c.weight().dim(1), m.offset(), channels, kept);
             FullReconstruction.Result r = FullReconstruction.conv(ne, c.weight(), c.bias(), axis, config.biasRefit(),

@@ -86,6 +86,70 @@ public final class FullReconstruction {
     }
 
     /**
+     * Refits a grouped conv consumer, weight W [C_out, C_in/g, k_h, k_w] with g groups, one conv group at a time:
+     * the filters of conv group q (rows q·C_out/g … (q+1)·C_out/g − 1) see only q's C_in/g input channels, so their
+     * least-squares problem is that of an ordinary conv with weight W<sub>q</sub> [C_out/g, C_in/g, k_h, k_w] over
+     * the kept columns local[q] — solved with {@link #conv} on statistics {@code perGroup.get(q)}. Memory: one
+     * group's system at a time, (|local[q]|·k_h·k_w)² doubles.
+     *
+     * <p>Residuals combine the groups: with SSE<sub>q</sub> = r<sub>q</sub>²·‖Y<sub>q</sub>‖², the result's residual is
+     * √(Σ SSE<sub>q</sub> / Σ ‖Y<sub>q</sub>‖²) (before and after alike).
+     *
+     * @param perGroup statistics per conv group (n = C_in/g·k_h·k_w, k = C_out/g), g of them. Not modified.
+     * @param weight   the consumer's weight [C_out, C_in/g, k_h, k_w]. Not modified.
+     * @param bias     its bias [C_out] or null. Not modified.
+     * @param local    per conv group, the kept local input channels in [0, C_in/g), all of one length k′. Not
+     *                 modified.
+     * @param refit    bias handling
+     * @param ridge    λ ≥ 0, absolute
+     * @return the new weight [C_out, k′, k_h, k_w] and bias, with the combined residuals; method is that of the
+     *         first group (or {@code mixed} when the groups used different solvers)
+     * @throws IllegalArgumentException when the shapes, the group count or the kept lengths do not fit
+     */
+    public static Result groupedConv(java.util.List<NormalEquations> perGroup, Tensor weight, Tensor bias,
+                                     int[][] local, BiasRefit refit, double ridge) {
+        int g = perGroup.size();
+        if (weight.rank() != 4 || g < 1 || weight.dim(0) % g != 0 || local.length != g) {
+            throw new IllegalArgumentException("grouped conv weight " + Arrays.toString(weight.shape()) + " does not fit "
+                    + g + " groups of statistics and " + local.length + " kept sets");
+        }
+        int rows = weight.dim(0) / g;
+        int kept = local[0].length;
+        int inner = kept * weight.dim(2) * weight.dim(3);
+        float[] w = new float[weight.dim(0) * inner];
+        float[] b = null;
+        double sseBefore = 0;
+        double sseAfter = 0;
+        double yy = 0;
+        String method = null;
+        for (int q = 0; q < g; q++) {
+            if (local[q].length != kept) {
+                throw new IllegalArgumentException("conv group " + q + " keeps " + local[q].length + " channels, group 0 "
+                        + kept);
+            }
+            int[] idx = java.util.stream.IntStream.range(q * rows, (q + 1) * rows).toArray();
+            Tensor bq = bias == null ? null : bias.select(0, idx);
+            NormalEquations ne = perGroup.get(q);
+            Result r = conv(ne, weight.select(0, idx), bq, local[q], refit, ridge);
+            System.arraycopy(r.weight().data(), 0, w, q * rows * inner, rows * inner);
+            if (r.bias() != null) {
+                if (b == null) {
+                    b = new float[weight.dim(0)];
+                }
+                System.arraycopy(r.bias().data(), 0, b, q * rows, rows);
+            }
+            double y = ne.ytyTotal();
+            yy += y;
+            sseBefore += r.residualBefore() * r.residualBefore() * y;
+            sseAfter += r.residualAfter() * r.residualAfter() * y;
+            method = method == null || method.equals(r.method()) ? r.method() : "mixed";
+        }
+        return new Result(Tensor.of(w, weight.dim(0), kept, weight.dim(2), weight.dim(3)),
+                b == null ? null : Tensor.of(b, b.length), LeastSquares.normalise(sseBefore, yy),
+                LeastSquares.normalise(sseAfter, yy), method);
+    }
+
+    /**
      * Refits a linear consumer [out, C·HW] whose input is an NCHW-flattened feature map.
      *
      * @param ne                statistics over input rows, n = C·HW, k = out. Not modified.

@@ -123,6 +123,56 @@ public final class ScaleReconstruction {
     }
 
     /**
+     * Keeps and scales, in each row of a grouped conv weight, the columns of its own conv group:
+     * out[o, a, …] = scales[q][a]·w[o, local[q][a], …] with q = ⌊o / (C_out/g)⌋.
+     *
+     * @param weight [C_out, C_in/g, k_h, k_w]. Not modified.
+     * @param local  per conv group q (g of them), the kept local input channels in [0, C_in/g), all of one length
+     *               k′. Not modified.
+     * @param scales per conv group, one scale per kept channel, shaped like {@code local}. Not modified.
+     * @return a new weight [C_out, k′, k_h, k_w]
+     * @throws IllegalArgumentException when the shapes do not fit
+     */
+    public static Tensor scaleGroupedConvInputs(Tensor weight, int[][] local, double[][] scales) {
+        int g = local.length;
+        if (weight.rank() != 4 || g < 1 || weight.dim(0) % g != 0 || scales.length != g) {
+            throw new IllegalArgumentException("grouped conv weight " + Arrays.toString(weight.shape()) + " does not fit "
+                    + g + " kept sets and " + scales.length + " scale sets");
+        }
+        int cout = weight.dim(0);
+        int per = weight.dim(1);
+        int kk = weight.dim(2) * weight.dim(3);
+        int kept = local[0].length;
+        int rows = cout / g;
+        for (int q = 0; q < g; q++) {
+            if (local[q].length != kept || scales[q].length != kept) {
+                throw new IllegalArgumentException("conv group " + q + " has " + local[q].length + " kept channels and "
+                        + scales[q].length + " scales, group 0 keeps " + kept);
+            }
+            for (int l : local[q]) {
+                if (l < 0 || l >= per) {
+                    throw new IllegalArgumentException("kept channel " + l + " outside [0, " + per + ") of weight "
+                            + Arrays.toString(weight.shape()));
+                }
+            }
+        }
+        float[] src = weight.data();
+        float[] out = new float[cout * kept * kk];
+        for (int o = 0; o < cout; o++) {
+            int q = o / rows;
+            for (int a = 0; a < kept; a++) {
+                int sI = (o * per + local[q][a]) * kk;
+                int d = (o * kept + a) * kk;
+                double f = scales[q][a];
+                for (int p = 0; p < kk; p++) {
+                    out[d + p] = (float) (src[sI + p] * f);
+                }
+            }
+        }
+        return Tensor.of(out, cout, kept, weight.dim(2), weight.dim(3));
+    }
+
+    /**
      * Keeps the given channel blocks of a linear weight and scales them: the input features of channel c are
      * the columns c·hw … (c+1)·hw − 1 (NCHW flattening), and out[o, a·hw + p] = scales[a]·w[o, kept[a]·hw + p].
      *

@@ -32,7 +32,12 @@ import java.util.SplittableRandom;
  * <p>For a conv consumer with weight W [C_out, C, k_h, k_w], a sample at output position (y, x) and
  * output channel o gives, for each group channel j, the contribution
  * x̂_j = Σ_{k1,k2} W[o, j, k1, k2] · X[j, y·s_h − p_top + k1·d_h, x·s_w − p_left + k2·d_w] (zero outside the
- * input), and the target ŷ = Σ_j x̂_j. For a linear consumer after Flatten, channel j owns the H·W
+ * input), and the target ŷ = Σ_j x̂_j. For a grouped consumer conv (weight [C_out, C_in/g, k_h, k_w], g groups)
+ * output o belongs to conv group q = ⌊o / (C_out/g)⌋ and sees only q's input channels
+ * [q·C_in/g, (q+1)·C_in/g): x̂_j = Σ_k W[o, j − q·C_in/g, k]·X[j, …] for those, x̂_j = 0 for the others, so ŷ is
+ * still the output (without bias); its full statistics are one {@link NormalEquations} per conv group
+ * ({@link GroupStatistics#groupedFull()}: n = C_in/g·k_h·k_w, k = C_out/g, rows the patch of q's channels, targets
+ * the outputs of q's filters). For a linear consumer after Flatten, channel j owns the H·W
  * columns of its block and a sample is one image and one output neuron. Rows are accumulated into
  * {@link NormalEquations} batch by batch, so memory does not grow with the number of images.
  *
@@ -139,6 +144,7 @@ public final class GroupSampler {
         int groupChannels = group.channels();
         NormalEquations contributions = new NormalEquations(groupChannels, 1);
         Map<String, NormalEquations> full = new LinkedHashMap<>();
+        Map<String, List<NormalEquations>> groupedFull = new LinkedHashMap<>();
         if (config.full()) {
             for (Consumer c : consumers) {
                 int n = fullColumns(c);
@@ -146,7 +152,16 @@ public final class GroupSampler {
                     throw new IllegalArgumentException("full reconstruction of '" + c.node.name() + "' needs " + n
                             + " columns (more than " + MAX_FULL_COLUMNS + "); use scale reconstruction for this layer");
                 }
-                full.put(c.node.name(), new NormalEquations(n, outputs(c)));
+                if (isGrouped(c)) {
+                    int g = ((Op.Conv) c.node.op()).groups();
+                    List<NormalEquations> perGroup = new ArrayList<>();
+                    for (int q = 0; q < g; q++) {
+                        perGroup.add(new NormalEquations(n, outputs(c) / g));
+                    }
+                    groupedFull.put(c.node.name(), perGroup);
+                } else {
+                    full.put(c.node.name(), new NormalEquations(n, outputs(c)));
+                }
             }
         }
         long[] zeros = new long[groupChannels];
@@ -181,14 +196,14 @@ public final class GroupSampler {
                                 keep(ref, refActs, batch);
                                 long t0 = System.nanoTime();
                                 Map<String, Reference> r = referenceRows(consumers, refActs, refNodes, batch, groupChannels,
-                                        full);
+                                        full, groupedFull);
                                 work[0] += System.nanoTime() - t0;
                                 return r;
                             });
                     engine.withTensors(given(engine, cur, bi, batch, x), request(taps, cur), acts -> {
                         keep(cur, acts, batch);
                         long t0 = System.nanoTime();
-                        sampleBatch(consumers, acts, refRows, batch, contributions, full, weights, zeros,
+                        sampleBatch(consumers, acts, refRows, batch, contributions, full, groupedFull, weights, zeros,
                                 zeroDenominator);
                         work[0] += System.nanoTime() - t0;
                         return null;
@@ -224,7 +239,7 @@ public final class GroupSampler {
         for (int j = 0; j < groupChannels; j++) {
             apoz[j] = zeroDenominator[0] == 0 ? 0 : (double) zeros[j] / zeroDenominator[0];
         }
-        return new GroupStatistics(contributions, full, apoz, seen);
+        return new GroupStatistics(contributions, full, apoz, seen, groupedFull);
     }
 
     /**
@@ -266,6 +281,12 @@ public final class GroupSampler {
         return false;
     }
 
+    /** A consumer conv with groups &gt; 1 (a grouped consumer: depthwise convs are never consumers). */
+    private static boolean isGrouped(Consumer c) {
+        return c.node.op() instanceof Op.Conv conv && conv.groups() > 1;
+    }
+
+    /** Columns of one full-statistics row: the patch of one conv group (C_in/g·k_h·k_w), or a linear's inputs. */
     private static int fullColumns(Consumer c) {
         if (c.node.op() instanceof Op.Conv conv) {
             return conv.weight().dim(1) * conv.weight().dim(2) * conv.weight().dim(3);
@@ -312,7 +333,8 @@ public final class GroupSampler {
     /** The reference targets (and inputs) of every consumer's rows of one batch. */
     private Map<String, Reference> referenceRows(List<Consumer> consumers, Map<String, INDArray> refActs,
                                                  Map<String, Node> refNodes, Batch batch, int groupChannels,
-                                                 Map<String, NormalEquations> full) {
+                                                 Map<String, NormalEquations> full,
+                                                 Map<String, List<NormalEquations>> groupedFull) {
         Map<String, Activations> readers = new HashMap<>();
         Map<String, Reference> out = new HashMap<>();
         try {
@@ -320,7 +342,7 @@ public final class GroupSampler {
                 Consumer c = consumers.get(ci);
                 Activations refIn = readers.computeIfAbsent(c.tensor, t -> Activations.of(refActs.get(t)));
                 Node refNode = refNodes.get(c.node.name());
-                boolean withInputs = full.containsKey(c.node.name());
+                boolean withInputs = full.containsKey(c.node.name()) || groupedFull.containsKey(c.node.name());
                 out.put(c.node.name(), c.isConv() ? referenceConv(c, ci, refIn, refNode, batch, groupChannels, withInputs)
                         : referenceLinear(c, ci, refIn, refNode, batch, groupChannels, withInputs));
             }
@@ -333,7 +355,8 @@ public final class GroupSampler {
     /** One batch: every consumer's rows, and the zero counts of the first consumer's input. */
     private void sampleBatch(List<Consumer> consumers, Map<String, INDArray> acts, Map<String, Reference> refRows,
                              Batch batch, NormalEquations contributions, Map<String, NormalEquations> full,
-                             Map<String, INDArray> weights, long[] zeros, long[] zeroDenominator) {
+                             Map<String, List<NormalEquations>> groupedFull, Map<String, INDArray> weights, long[] zeros,
+                             long[] zeroDenominator) {
         Map<String, Activations> readers = new HashMap<>();
         try {
             for (int ci = 0; ci < consumers.size(); ci++) {
@@ -345,7 +368,7 @@ public final class GroupSampler {
                 }
                 NormalEquations fullNe = full.get(c.node.name());
                 if (c.isConv()) {
-                    sampleConv(c, ci, in, ref, batch, contributions, fullNe, weights);
+                    sampleConv(c, ci, in, ref, batch, contributions, fullNe, groupedFull.get(c.node.name()), weights);
                 } else {
                     sampleLinear(c, ci, in, ref, batch, contributions, fullNe, weights);
                 }
@@ -532,6 +555,8 @@ public final class GroupSampler {
         int kk = kh * kw;
         int cols = cin * kk;
         int cout = conv.outChannels();
+        int per = conv.weight().dim(1);
+        int rowsPerGroup = cout / conv.groups();
         int[] out = outSize(conv, c.inputShape);
         int groupChannels = group;
         int offset = c.member.offset();
@@ -549,9 +574,13 @@ public final class GroupSampler {
                 int o = rng.nextInt(cout);
                 gather(refIn, i, cin, c.inputShape[2], c.inputShape[3], conv, kh, kw, oy, ox, patch);
                 double target = 0;
+                int first = o / rowsPerGroup * per; // the first input channel of o's conv group
                 for (int j = 0; j < groupChannels; j++) {
                     int ch = offset + j;
-                    int wb = (o * cin + ch) * kk;
+                    if (ch < first || ch >= first + per) {
+                        continue;
+                    }
+                    int wb = (o * per + ch - first) * kk;
                     int pb = ch * kk;
                     for (int k = 0; k < kk; k++) {
                         target += (double) refW[wb + k] * patch[pb + k];
@@ -567,7 +596,8 @@ public final class GroupSampler {
     }
 
     private void sampleConv(Consumer c, int ci, Activations in, Reference ref, Batch batch,
-                            NormalEquations contributions, NormalEquations full, Map<String, INDArray> weights) {
+                            NormalEquations contributions, NormalEquations full, List<NormalEquations> grouped,
+                            Map<String, INDArray> weights) {
         Op.Conv conv = (Op.Conv) c.node.op();
         float[] w = conv.weight().data();
         int cin = c.inputShape[1];
@@ -576,6 +606,8 @@ public final class GroupSampler {
         int kk = kh * kw;
         int cols = cin * kk;
         int cout = conv.outChannels();
+        int per = conv.weight().dim(1);
+        int rowsPerGroup = cout / conv.groups();
         int[] out = outSize(conv, c.inputShape);
         int groupChannels = contributions.features();
         int offset = c.member.offset();
@@ -583,7 +615,7 @@ public final class GroupSampler {
         int rows = batch.n() * points;
         double[] xhat = new double[rows * groupChannels];
         double[] yhat = new double[rows];
-        float[] patches = full == null ? null : new float[rows * cols];
+        float[] patches = full == null && grouped == null ? null : new float[rows * cols];
         float[] patch = new float[cols];
         int r = 0;
         for (int i = 0; i < batch.n(); i++) {
@@ -595,10 +627,15 @@ public final class GroupSampler {
                 gather(in, i, cin, c.inputShape[2], c.inputShape[3], conv, kh, kw, oy, ox, patch);
                 double target = 0;
                 int xr = r * groupChannels;
+                int first = o / rowsPerGroup * per; // the first input channel of o's conv group (0 for groups = 1)
                 for (int j = 0; j < groupChannels; j++) {
                     int ch = offset + j;
+                    if (ch < first || ch >= first + per) {
+                        xhat[xr + j] = 0; // another conv group's channel: no contribution to output o
+                        continue;
+                    }
                     double s = 0;
-                    int wb = (o * cin + ch) * kk;
+                    int wb = (o * per + ch - first) * kk;
                     int pb = ch * kk;
                     for (int k = 0; k < kk; k++) {
                         s += (double) w[wb + k] * patch[pb + k];
@@ -621,6 +658,28 @@ public final class GroupSampler {
                     : weightMatrix(weights, "ref:" + c.node.name(), ref.weights, cout, cols);
             accumulateFull(full, patches, ref == null ? null : ref.inputs, rows, cols, wt);
         }
+        if (grouped != null) {
+            // conv group q: the columns of its input channels, the targets of its filters
+            int n = per * kk;
+            float[] src = ref == null ? w : ref.weights;
+            String key = (ref == null ? "" : "ref:") + c.node.name();
+            for (int q = 0; q < grouped.size(); q++) {
+                int q0 = q;
+                INDArray wq = weights.computeIfAbsent(key + "#" + q, unused -> floats(java.util.Arrays.copyOfRange(src,
+                        q0 * rowsPerGroup * n, (q0 + 1) * rowsPerGroup * n), rowsPerGroup, n));
+                accumulateFull(grouped.get(q), columnBlock(patches, rows, cols, q * n, n),
+                        ref == null ? null : columnBlock(ref.inputs, rows, cols, q * n, n), rows, n, wq);
+            }
+        }
+    }
+
+    /** Columns [c0, c0 + n) of a row-major [rows, cols] array, as a new row-major [rows, n] array. */
+    private static float[] columnBlock(float[] a, int rows, int cols, int c0, int n) {
+        float[] out = new float[rows * n];
+        for (int r = 0; r < rows; r++) {
+            System.arraycopy(a, r * cols + c0, out, r * n, n);
+        }
+        return out;
     }
 
     /**

@@ -12,13 +12,19 @@ public final class ApozCriterion implements ChannelCriterion {
 
     @Override
     public Selection select(SelectionContext ctx, int numRemove) {
+        return selectBalanced(ctx, numRemove, 1);
+    }
+
+    /** The same ranking, restricted to removing numRemove / blocks of the smallest-ranked channels of each block. */
+    @Override
+    public Selection selectBalanced(SelectionContext ctx, int numRemove, int blocks) {
         double[] apoz = ctx.requireZeroFraction(name());
-        ChannelCriterion.checkNumRemove(ctx, numRemove);
+        ChannelCriterion.checkNumRemove(ctx, numRemove, blocks);
         double[] neg = new double[apoz.length];
         for (int i = 0; i < apoz.length; i++) {
             neg[i] = -apoz[i];
         }
-        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(neg, numRemove), apoz, Double.NaN);
+        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(neg, numRemove, blocks), apoz, Double.NaN);
     }
 
     @Override

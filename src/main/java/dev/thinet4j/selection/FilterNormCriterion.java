@@ -32,8 +32,14 @@ public final class FilterNormCriterion implements ChannelCriterion {
 
     @Override
     public Selection select(SelectionContext ctx, int numRemove) {
+        return selectBalanced(ctx, numRemove, 1);
+    }
+
+    /** The same ranking, restricted to removing numRemove / blocks of the smallest-ranked channels of each block. */
+    @Override
+    public Selection selectBalanced(SelectionContext ctx, int numRemove, int blocks) {
         Tensor w = ctx.requireFilters(name());
-        ChannelCriterion.checkNumRemove(ctx, numRemove);
+        ChannelCriterion.checkNumRemove(ctx, numRemove, blocks);
         double[] scores = scores(w, norm);
         for (int i = 0; i < scores.length; i++) {
             if (!Double.isFinite(scores[i])) {
@@ -41,7 +47,7 @@ public final class FilterNormCriterion implements ChannelCriterion {
                         + name() + " norm (" + scores[i] + ")");
             }
         }
-        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(scores, numRemove), scores, Double.NaN);
+        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(scores, numRemove, blocks), scores, Double.NaN);
     }
 
     /**

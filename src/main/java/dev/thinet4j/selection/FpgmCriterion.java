@@ -22,8 +22,14 @@ public final class FpgmCriterion implements ChannelCriterion {
 
     @Override
     public Selection select(SelectionContext ctx, int numRemove) {
+        return selectBalanced(ctx, numRemove, 1);
+    }
+
+    /** The same ranking, restricted to removing numRemove / blocks of the smallest-ranked channels of each block. */
+    @Override
+    public Selection selectBalanced(SelectionContext ctx, int numRemove, int blocks) {
         Tensor w = ctx.requireFilters(name());
-        ChannelCriterion.checkNumRemove(ctx, numRemove);
+        ChannelCriterion.checkNumRemove(ctx, numRemove, blocks);
         double[] scores = scores(w);
         for (int i = 0; i < scores.length; i++) {
             if (!Double.isFinite(scores[i])) {
@@ -31,7 +37,7 @@ public final class FpgmCriterion implements ChannelCriterion {
                         + "' has a non-finite distance sum (" + scores[i] + "); its weights are not finite");
             }
         }
-        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(scores, numRemove), scores, Double.NaN);
+        return Selection.ofRemoved(ctx.channels(), Ranking.smallest(scores, numRemove, blocks), scores, Double.NaN);
     }
 
     /**

@@ -14,6 +14,32 @@ final class Ranking {
      * @param scores finite values. Not modified.
      */
     static int[] smallest(double[] scores, int count) {
+        return smallest(scores, count, 1);
+    }
+
+    /**
+     * As {@link #smallest(double[], int)}, taking in ranking order only channels whose block (of
+     * scores.length / blocks contiguous channels) has fewer than count / blocks taken: the count / blocks
+     * smallest of each block, ascending.
+     */
+    static int[] smallest(double[] scores, int count, int blocks) {
+        if (blocks > 1) {
+            return sortedCopy(Balanced.fill(order(scores), scores.length, blocks, count));
+        }
+        int[] order = order(scores);
+        int[] out = Arrays.copyOf(order, count);
+        Arrays.sort(out);
+        return out;
+    }
+
+    private static int[] sortedCopy(int[] a) {
+        int[] out = a.clone();
+        Arrays.sort(out);
+        return out;
+    }
+
+    /** All indices by ascending score, ties by the lower index. */
+    private static int[] order(double[] scores) {
         Integer[] order = new Integer[scores.length];
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
@@ -23,11 +49,10 @@ final class Ranking {
             double y = scores[b];
             return x < y ? -1 : x > y ? 1 : Integer.compare(a, b);
         });
-        int[] out = new int[count];
-        for (int i = 0; i < count; i++) {
+        int[] out = new int[order.length];
+        for (int i = 0; i < out.length; i++) {
             out[i] = order[i];
         }
-        Arrays.sort(out);
         return out;
     }
 }

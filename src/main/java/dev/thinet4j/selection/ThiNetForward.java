@@ -35,13 +35,22 @@ public final class ThiNetForward implements ChannelCriterion {
 
     @Override
     public Selection select(SelectionContext ctx, int numRemove) {
+        return selectBalanced(ctx, numRemove, 1);
+    }
+
+    /**
+     * The same forward selection with the block quota as a constraint: a channel is a candidate only while its
+     * block has fewer than (C − numRemove) / B kept channels in S.
+     */
+    @Override
+    public Selection selectBalanced(SelectionContext ctx, int numRemove, int blocks) {
         NormalEquations ne = ctx.requireContributions(name());
-        ChannelCriterion.checkNumRemove(ctx, numRemove);
+        ChannelCriterion.checkNumRemove(ctx, numRemove, blocks);
         if (ne.targets() != 1) {
             throw new IllegalArgumentException("criterion '" + name() + "' needs one target (k = 1) for layer '"
                     + ctx.layer() + "', got k = " + ne.targets());
         }
-        int[] order = selectionOrder(ne.xtx(), ne.xty().data, ctx.channels() - numRemove);
+        int[] order = selectionOrder(ne.xtx(), ne.xty().data, ctx.channels() - numRemove, blocks);
         int[] kept = order.clone();
         Arrays.sort(kept);
         LeastSquaresSolution fit = LeastSquares.solve(ne, kept, 0.0);
@@ -69,7 +78,30 @@ public final class ThiNetForward implements ChannelCriterion {
      * @throws IllegalArgumentException naming both shapes when G and b do not fit
      */
     public static int[] selectionOrder(DMatrixRMaj gram, double[] xty, int numKeep) {
+        return selectionOrder(gram, xty, numKeep, 1);
+    }
+
+    /**
+     * The forward-selection order restricted to balanced kept sets: as {@link #selectionOrder(DMatrixRMaj, double[], int)},
+     * but a channel j is a candidate only while its block ⌊j / (C/B)⌋ has fewer than numKeep / B channels in S.
+     *
+     * @param gram    G = X̂ᵀX̂, C×C. Not modified.
+     * @param xty     b = X̂ᵀŷ, C values. Not modified.
+     * @param numKeep |S| at the end, a multiple of B in [0, C]
+     * @param blocks  B ≥ 1, dividing C
+     * @return the kept channels in the order chosen
+     * @throws IllegalArgumentException as {@link #selectionOrder(DMatrixRMaj, double[], int)}, or when B does not
+     *                                  divide C or numKeep
+     */
+    public static int[] selectionOrder(DMatrixRMaj gram, double[] xty, int numKeep, int blocks) {
         int c = gram.numRows;
+        if (blocks < 1 || c % blocks != 0 || numKeep % blocks != 0) {
+            throw new IllegalArgumentException("cannot keep " + numKeep + " of " + c + " channels alike in " + blocks
+                    + " blocks");
+        }
+        int size = c / blocks;
+        int quota = numKeep / blocks;
+        int[] taken = new int[blocks];
         if (gram.numCols != c || xty.length < c) {
             throw new IllegalArgumentException("xtx is " + gram.numRows + "x" + gram.numCols + " but xty has "
                     + xty.length + " values");
@@ -103,7 +135,7 @@ public final class ThiNetForward implements ChannelCriterion {
             int best = -1;
             double bestGain = -1;
             for (int j = 0; j < c; j++) {
-                if (inS[j]) {
+                if (inS[j] || !Balanced.open(taken, j, size, quota)) {
                     continue;
                 }
                 double gain = independent(d[j], g[j * c + j]) ? corr[j] * corr[j] / d[j] : 0.0;
@@ -113,6 +145,7 @@ public final class ThiNetForward implements ChannelCriterion {
                 }
             }
             inS[best] = true;
+            taken[best / size]++;
             order[step] = best;
             if (!independent(d[best], g[best * c + best])) {
                 continue;

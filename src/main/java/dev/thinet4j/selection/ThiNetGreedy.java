@@ -23,10 +23,19 @@ public final class ThiNetGreedy implements ChannelCriterion {
 
     @Override
     public Selection select(SelectionContext ctx, int numRemove) {
+        return selectBalanced(ctx, numRemove, 1);
+    }
+
+    /**
+     * The same greedy with the block quota as a constraint: step t adds the minimiser of
+     * 2 Σ<sub>i∈T</sub> G<sub>ij</sub> + G<sub>jj</sub> among the channels j ∉ T whose block has fewer than numRemove / B channels in T.
+     */
+    @Override
+    public Selection selectBalanced(SelectionContext ctx, int numRemove, int blocks) {
         NormalEquations ne = ctx.requireContributions(name());
-        ChannelCriterion.checkNumRemove(ctx, numRemove);
+        ChannelCriterion.checkNumRemove(ctx, numRemove, blocks);
         DMatrixRMaj g = ne.xtx();
-        int[] removed = removalOrder(g, numRemove);
+        int[] removed = removalOrder(g, numRemove, blocks);
         double f = subsetSum(g, removed);
         return Selection.ofRemoved(ctx.channels(), removed, null, ne.count() == 0 ? Double.NaN : f / ne.count());
     }
@@ -41,7 +50,29 @@ public final class ThiNetGreedy implements ChannelCriterion {
      * @throws IllegalArgumentException when G is not square, holds non-finite values, or numRemove is out of range
      */
     public static int[] removalOrder(DMatrixRMaj gram, int numRemove) {
+        return removalOrder(gram, numRemove, 1);
+    }
+
+    /**
+     * The greedy removal order restricted to balanced removals: as {@link #removalOrder(DMatrixRMaj, int)}, but a
+     * channel j is a candidate only while its block ⌊j / (C/B)⌋ has fewer than numRemove / B channels in T.
+     *
+     * @param gram      G, C×C symmetric. Not modified.
+     * @param numRemove |T| at the end, a multiple of B in [0, C]
+     * @param blocks    B ≥ 1, dividing C
+     * @return the removed channels in the order chosen
+     * @throws IllegalArgumentException as {@link #removalOrder(DMatrixRMaj, int)}, or when B does not divide C or
+     *                                  numRemove
+     */
+    public static int[] removalOrder(DMatrixRMaj gram, int numRemove, int blocks) {
         int c = gram.numRows;
+        if (blocks < 1 || c % blocks != 0 || numRemove % blocks != 0) {
+            throw new IllegalArgumentException("cannot remove " + numRemove + " of " + c + " channels alike from "
+                    + blocks + " blocks");
+        }
+        int size = c / blocks;
+        int quota = numRemove / blocks;
+        int[] taken = new int[blocks];
         if (gram.numCols != c) {
             throw new IllegalArgumentException("Gram matrix must be square, got " + gram.numRows + "x" + gram.numCols);
         }
@@ -61,7 +92,7 @@ public final class ThiNetGreedy implements ChannelCriterion {
             int best = -1;
             double bestCost = Double.POSITIVE_INFINITY;
             for (int j = 0; j < c; j++) {
-                if (inT[j]) {
+                if (inT[j] || !Balanced.open(taken, j, size, quota)) {
                     continue;
                 }
                 double cost = 2 * s[j] + g[j * c + j];
@@ -71,6 +102,7 @@ public final class ThiNetGreedy implements ChannelCriterion {
                 }
             }
             inT[best] = true;
+            taken[best / size]++;
             order[step] = best;
             int row = best * c;
             for (int i = 0; i < c; i++) {

@@ -37,7 +37,9 @@ import java.util.Set;
  * after a depthwise conv the channels pass through is scored too. Thresholds and per-layer floors are
  * those of {@link SlimmingConfig}. A group with several producers (joined by a residual Add) carries one
  * mask: a channel is removed only when every producer's BN lets it go (the union of their kept sets).
- * Depthwise BNs are reconciled by {@link DepthwiseStrategy}. Every group keeps at least one channel.
+ * Depthwise BNs are reconciled by {@link DepthwiseStrategy}. Every group keeps at least one channel. Groups that
+ * pass through grouped (not depthwise) convs ({@link ChannelGroup#blocks()} &gt; 1, which must lose the same number
+ * of channels in every block) are not slimmed: they are listed as skipped.
  *
  * <p><b>Absorption.</b> In the masked network ({@link #mask}) a removed channel c emits a constant
  * a<sub>c</sub>: β of the last BN it passed, through the activations, pools and Adds after it
@@ -110,6 +112,11 @@ public final class NetworkSlimming {
                 continue;
             }
             seen.addAll(g.producers());
+            if (g.blocks() > 1) {
+                skipped.add(g.describe() + ": its channels pass through grouped convs (" + g.blocks()
+                        + " blocks that must lose the same number of channels); slimming does not balance blocks");
+                continue;
+            }
             Scored s = score(net, g);
             if (s.reason != null) {
                 skipped.add(g.describe() + ": " + s.reason);
@@ -284,6 +291,10 @@ public final class NetworkSlimming {
                         + " channels) does not match the network (" + g.channels() + " channels, producers "
                         + g.producers() + "); was the plan made for another network?");
             }
+            if (g.blocks() > 1) {
+                throw new PruningException("the plan's group of '" + first + "' passes through grouped convs ("
+                        + g.blocks() + " blocks); slimming does not cut such groups");
+            }
             List<Absorption> absorptions = List.of();
             if (!gp.removed().isEmpty()) {
                 if (absorb) {
@@ -336,8 +347,7 @@ public final class NetworkSlimming {
                     ops.put(n.name(), c.withWeights(c.weight(), shifted(c.bias(), delta, 1)));
                     out.add(new Absorption(n.name(), Absorption.Kind.CONV_BIAS, n.name(), maxAbs(delta), exact));
                 }
-            } else {
-                Member.ConsumerLinear cl = (Member.ConsumerLinear) m;
+            } else if (m instanceof Member.ConsumerLinear cl) {
                 Node flatten = net.producer(n.input()).orElseThrow();
                 ConstantChannels.Values a = constantAt(consts, flatten.input(), n, g);
                 Op.Linear l = (Op.Linear) ops.getOrDefault(n.name(), n.op());
@@ -352,6 +362,9 @@ public final class NetworkSlimming {
                 }
                 ops.put(n.name(), new Op.Linear(l.weight(), shifted(l.bias(), delta, 1)));
                 out.add(new Absorption(n.name(), Absorption.Kind.LINEAR_BIAS, n.name(), maxAbs(delta), a.exact()));
+            } else {
+                throw new PruningException("cannot absorb removed channels of " + g.describe() + " into '" + n.name()
+                        + "': a grouped conv reader is not supported by slimming");
             }
         }
         Map<String, Node> repl = new HashMap<>();

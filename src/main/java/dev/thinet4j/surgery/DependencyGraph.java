@@ -25,8 +25,18 @@ import java.util.Set;
  * linear layer after Flatten reads them (its input axis is cut); Concat shifts the channel index by
  * the widths of the inputs before it; Add ties all its inputs and its output, so every conv that
  * feeds the Add (through BN and activations) is a producer of the same group. Anything else —
- * the network input or output, grouped (non-depthwise) convs, Softmax over channels, a Concat seen
- * from its output — is refused with a message naming the node.
+ * the network input or output, Softmax over channels, a Concat seen from its output — is refused with a
+ * message naming the node.
+ *
+ * <p>Grouped (not depthwise) convs, weight [C_out, C_in/g, k_h, k_w], take part with a block constraint
+ * (as in Torch-Pruning): as a producer its C_out filters form g blocks of C_out/g
+ * ({@link Member.GroupedProducerConv}); as a consumer the group must be its whole input (C = C_in, offset 0,
+ * else every conv group would not shrink alike) and conv group q reads block q of C_in/g channels
+ * ({@link Member.GroupedConsumerConv}). The group then has {@link ChannelGroup#blocks()} B = lcm of the g of its
+ * grouped members: B equal contiguous blocks, a partition refining each member's (block b of size C/B lies in
+ * block ⌊b·g/B⌋ of a member with g groups), and pruning removes the same number of channels from each.
+ * A group whose blocks would hold one channel each (e.g. read by a conv with one input channel per group)
+ * is refused, naming the grouped convs.
  */
 public final class DependencyGraph {
     private final Network net;
@@ -42,15 +52,15 @@ public final class DependencyGraph {
     }
 
     /**
-     * Convs whose output channels could in principle be pruned (ordinary convs, groups = 1, whose
-     * channels reach nothing that cannot be cut).
+     * Convs whose output channels could in principle be pruned (ordinary convs and grouped, not depthwise,
+     * convs whose channels reach nothing that cannot be cut).
      *
      * @return their node names, in network order
      */
     public List<String> prunableConvs() {
         List<String> out = new ArrayList<>();
         for (Node n : net.nodes()) {
-            if (n.op() instanceof Op.Conv c && c.groups() == 1) {
+            if (n.op() instanceof Op.Conv c && !isDepthwise(c)) {
                 try {
                     groupOf(n.name());
                     out.add(n.name());
@@ -67,14 +77,14 @@ public final class DependencyGraph {
      *
      * @param convName a conv of the network
      * @return the group: producers, members and the tensors that carry the channels
-     * @throws PruningException when the node is not an ordinary conv or the channels reach something
-     *                          that cannot be cut
+     * @throws PruningException when the node is not a conv, is a depthwise conv (its channels belong to its
+     *                          input's group), or the channels reach something that cannot be cut
      */
     public ChannelGroup groupOf(String convName) {
         Node start = net.node(convName);
-        if (!(start.op() instanceof Op.Conv conv) || conv.groups() != 1) {
+        if (!(start.op() instanceof Op.Conv conv) || isDepthwise(conv)) {
             throw new PruningException("'" + convName + "' is " + describe(start)
-                    + "; only ordinary convs (groups = 1) have prunable output channels");
+                    + "; only ordinary and grouped (not depthwise) convs have prunable output channels");
         }
         return new Walk(conv.outChannels()).run(convName);
     }
@@ -113,13 +123,35 @@ public final class DependencyGraph {
                 process(t, offsets.get(t));
             }
             List<Member> ordered = new ArrayList<>(members.values());
-            ordered.sort(Comparator.comparingInt((Member m) -> m instanceof Member.ProducerConv ? 0 : 1)
+            ordered.sort(Comparator.comparingInt((Member m) -> m instanceof Member.ProducerConv
+                            || m instanceof Member.GroupedProducerConv ? 0 : 1)
                     .thenComparingInt(m -> net.indexOf(m.node())));
             List<String> tensors = new ArrayList<>(offsets.keySet());
             tensors.sort(Comparator.comparingInt(t -> t.equals(net.input().name()) ? -1 : net.indexOf(t)));
             List<String> prods = new ArrayList<>(producers);
             prods.sort(Comparator.comparingInt(net::indexOf));
-            return new ChannelGroup(prods, channels, ordered, tensors);
+            return new ChannelGroup(prods, channels, ordered, tensors, blocks(ordered));
+        }
+
+        /** B = lcm of the groups of the grouped members; refused when a block would hold a single channel. */
+        private int blocks(List<Member> ordered) {
+            int blocks = 1;
+            List<String> grouped = new ArrayList<>();
+            for (Member m : ordered) {
+                int g = m instanceof Member.GroupedConsumerConv gc ? gc.groups()
+                        : m instanceof Member.GroupedProducerConv gp ? gp.groups() : 1;
+                if (g > 1) {
+                    blocks = Math.toIntExact(lcm(blocks, g));
+                    grouped.add("'" + m.node() + "' (groups=" + g + (m instanceof Member.GroupedConsumerConv
+                            ? ", reads" : ", writes") + " the channels)");
+                }
+            }
+            if (blocks > 1 && (channels % blocks != 0 || channels / blocks < 2)) {
+                throw refuse("its " + channels + " channels must be cut alike in each of " + blocks
+                        + " blocks (grouped convs " + String.join(", ", grouped) + "), so every block holds "
+                        + (channels % blocks != 0 ? "a fraction of" : "only one") + " channel and none can be removed");
+            }
+            return blocks;
         }
 
         private PruningException refuse(String why) {
@@ -184,8 +216,15 @@ public final class DependencyGraph {
                     add(perChannelMember(p, offset));
                     visit(p.input(), offset);
                 }
-                case GROUPED -> throw refuse("grouped conv '" + p.name() + "' (groups=" + ((Op.Conv) op).groups()
-                        + ") produces coupled channels; only depthwise convs can be cut through");
+                case GROUPED -> {
+                    Op.Conv c = (Op.Conv) op;
+                    if (offset != 0 || c.outChannels() != channels) {
+                        throw refuse("grouped conv '" + p.name() + "' has " + c.outChannels()
+                                + " filters but the group has " + channels + " channels");
+                    }
+                    add(new Member.GroupedProducerConv(p.name(), 0, c.groups()));
+                    producers.add(p.name());
+                }
                 case PASS_THROUGH -> {
                     passThroughMember(p, offset);
                     visit(p.input(), offset);
@@ -233,8 +272,16 @@ public final class DependencyGraph {
                     add(perChannelMember(n, offset));
                     visit(n.name(), offset);
                 }
-                case GROUPED -> throw refuse("grouped conv '" + n.name() + "' (groups=" + ((Op.Conv) op).groups()
-                        + ") reads the channels; only ordinary and depthwise convs can be cut");
+                case GROUPED -> {
+                    Op.Conv c = (Op.Conv) op;
+                    if (offset != 0 || channels != c.inChannels()) {
+                        throw refuse("grouped conv '" + n.name() + "' (groups=" + c.groups() + ") reads channels ["
+                                + offset + ", " + (offset + channels) + ") of its " + c.inChannels()
+                                + " inputs; a grouped conv can only be cut when one group is its whole input (every"
+                                + " conv group must lose the same number of channels)");
+                    }
+                    add(new Member.GroupedConsumerConv(n.name(), offset, c.groups()));
+                }
                 case PASS_THROUGH -> {
                     passThroughMember(n, offset);
                     visit(n.name(), offset);
@@ -372,6 +419,17 @@ public final class DependencyGraph {
         private boolean reducesChannels(Node n) {
             return n.op() instanceof Op.ReduceMean r && r.reduces(1);
         }
+    }
+
+    private static long lcm(long a, long b) {
+        long x = a;
+        long y = b;
+        while (y != 0) {
+            long t = x % y;
+            x = y;
+            y = t;
+        }
+        return a / x * b;
     }
 
     static boolean isDepthwise(Op.Conv c) {

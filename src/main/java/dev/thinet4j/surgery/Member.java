@@ -36,6 +36,24 @@ public sealed interface Member {
     record ConsumerConv(String node, int offset) implements Member {
     }
 
+    /**
+     * A grouped (not depthwise) conv reading the channels: weight [C_out, C_in/g, k_h, k_w] with g = {@code groups}
+     * conv groups. The group covers the conv's whole input (offset 0, C = C_in), so conv group q reads group
+     * channels [q·C_in/g, (q+1)·C_in/g) — a block of the group — and output row o belongs to conv group
+     * q = o / (C_out/g). Every block must lose the same number of channels (C_in/g shrinks uniformly); cutting
+     * keeps, in each row, the columns of the kept channels of its own block.
+     */
+    record GroupedConsumerConv(String node, int offset, int groups) implements Member {
+    }
+
+    /**
+     * A grouped (not depthwise) conv whose output filters are the group's channels: its C_out = C filters come in
+     * g = {@code groups} blocks of C/g (one per conv group); every block must lose the same number of filters.
+     * Rows and bias entries are cut; the conv keeps its g groups and its weight's axis 1 (C_in/g).
+     */
+    record GroupedProducerConv(String node, int offset, int groups) implements Member {
+    }
+
     /** A linear layer reading the channels through Flatten: column block [(offset+c)·blockSize, …) per channel. */
     record ConsumerLinear(String node, int offset, int blockSize) implements Member {
     }

@@ -13,7 +13,14 @@ import java.util.Map;
  * Answers <em>how to cut</em>: removes channels of a {@link ChannelGroup} for real, one small cut
  * function per member kind — producer filters and bias, BN entries, depthwise filters, consumer
  * conv input channels, linear column blocks, per-channel constants, the bounds of a channel Slice
- * behind the group. The weights really shrink; nothing is masked.
+ * behind the group, grouped conv filters and grouped conv input columns. The weights really shrink; nothing
+ * is masked.
+ *
+ * <p>Grouped convs (weight [C_out, C_in/g, k_h, k_w], g groups): a producer keeps the rows of the kept filters
+ * (g stays, each of its g blocks of C_out/g filters must keep as many); a consumer with k′ kept channels in each
+ * of its g input blocks of C_in/g gets the weight W′ [C_out, k′, k_h, k_w] with
+ * W′[o, a, …] = W[o, kept<sub>q</sub>[a] − q·C_in/g, …] for q = ⌊o / (C_out/g)⌋, kept<sub>q</sub> the kept channels of
+ * block q ascending. A keep set that is not balanced over the group's {@link ChannelGroup#blocks()} is refused.
  */
 public final class Thinning {
     private Thinning() {
@@ -26,7 +33,8 @@ public final class Thinning {
      * @param group the coupled channels, from {@link DependencyGraph#groupOf}
      * @param keep  group channel indices to keep, each in [0, group.channels()), at least one. Not modified.
      * @return the thinned network
-     * @throws PruningException when {@code keep} is empty, has duplicates or indices out of range
+     * @throws PruningException when {@code keep} is empty, has duplicates or indices out of range, or keeps
+     *                          different numbers of channels in the group's blocks
      */
     public static Network keep(Network net, ChannelGroup group, int[] keep) {
         int[] sorted = validate(group, keep);
@@ -93,6 +101,20 @@ public final class Thinning {
                 throw new PruningException("kept channel " + sorted[i] + " listed twice for group " + group.describe());
             }
         }
+        if (group.blocks() > 1) {
+            int[] perBlock = new int[group.blocks()];
+            for (int c : sorted) {
+                perBlock[c / group.blockSize()]++;
+            }
+            for (int b = 1; b < perBlock.length; b++) {
+                if (perBlock[b] != perBlock[0]) {
+                    throw new PruningException("unbalanced keep set for the group of " + group.producers() + ": its "
+                            + group.channels() + " channels form " + group.blocks() + " blocks of "
+                            + group.blockSize() + " (grouped convs), and every block must keep the same number of"
+                            + " channels, but the blocks keep " + Arrays.toString(perBlock));
+                }
+            }
+        }
         return sorted;
     }
 
@@ -152,7 +174,96 @@ public final class Thinning {
         return cut(op, m, keep, channels);
     }
 
+    /**
+     * The kept input channels of each conv group of a grouped consumer, local to the group: entry [q][a] is an
+     * index in [0, C_in/g) of conv group q's weight columns. A conv input channel i = q·C_in/g + l is kept when it
+     * lies outside the group's range [offset, offset + channels) or is offset + a kept group channel.
+     *
+     * @param groups   g, the conv's groups
+     * @param perGroup C_in/g, the conv's weight axis 1
+     * @param offset   where group channel 0 sits on the conv's input
+     * @param channels the group's channel count
+     * @param keep     kept group channels, ascending. Not modified.
+     * @return g arrays of the same length k′, ascending
+     * @throws PruningException when the conv groups would keep different numbers of channels
+     */
+    public static int[][] groupedInputKeep(int groups, int perGroup, int offset, int channels, int[] keep) {
+        int[] axis = axisKeep(groups * perGroup, offset, channels, keep);
+        int[] count = new int[groups];
+        for (int i : axis) {
+            count[i / perGroup]++;
+        }
+        for (int q = 1; q < groups; q++) {
+            if (count[q] != count[0]) {
+                throw new PruningException("a grouped conv with " + groups + " groups of " + perGroup
+                        + " input channels would keep " + Arrays.toString(count) + " per group; every group must keep"
+                        + " the same number");
+            }
+        }
+        int[][] out = new int[groups][count[0]];
+        int[] fill = new int[groups];
+        for (int i : axis) {
+            int q = i / perGroup;
+            out[q][fill[q]++] = i - q * perGroup;
+        }
+        return out;
+    }
+
+    /**
+     * Keeps, in each row of a grouped conv weight, the columns of its own conv group:
+     * out[o, a, …] = w[o, local[⌊o / (C_out/g)⌋][a], …].
+     *
+     * @param weight [C_out, C_in/g, k_h, k_w]. Not modified.
+     * @param groups g
+     * @param local  per conv group, the local columns to keep (all of one length k′), from
+     *               {@link #groupedInputKeep}. Not modified.
+     * @return a new weight [C_out, k′, k_h, k_w]
+     */
+    public static Tensor selectGroupedInputs(Tensor weight, int groups, int[][] local) {
+        int cout = weight.dim(0);
+        int per = weight.dim(1);
+        int kk = weight.dim(2) * weight.dim(3);
+        int kept = local[0].length;
+        int rowsPerGroup = cout / groups;
+        float[] src = weight.data();
+        float[] out = new float[cout * kept * kk];
+        for (int o = 0; o < cout; o++) {
+            int[] cols = local[o / rowsPerGroup];
+            for (int a = 0; a < kept; a++) {
+                System.arraycopy(src, (o * per + cols[a]) * kk, out, (o * kept + a) * kk, kk);
+            }
+        }
+        return Tensor.of(out, cout, kept, weight.dim(2), weight.dim(3));
+    }
+
     private static Op cut(Op op, Member m, int[] keep, int channels) {
+        if (m instanceof Member.GroupedProducerConv) {
+            Op.Conv c = (Op.Conv) op;
+            int[] idx = axisKeep(c.outChannels(), m.offset(), channels, keep);
+            int per = c.outChannels() / c.groups();
+            int[] count = new int[c.groups()];
+            for (int i : idx) {
+                count[i / per]++;
+            }
+            for (int q = 1; q < count.length; q++) {
+                if (count[q] != count[0]) {
+                    throw new PruningException("grouped conv '" + m.node() + "' (groups=" + c.groups()
+                            + ") would keep " + Arrays.toString(count) + " filters per group; every group must keep"
+                            + " the same number");
+                }
+            }
+            return c.withWeights(c.weight().select(0, idx), sel(c.bias(), 0, idx));
+        }
+        if (m instanceof Member.GroupedConsumerConv) {
+            Op.Conv c = (Op.Conv) op;
+            int[][] local;
+            try {
+                local = groupedInputKeep(c.groups(), c.weight().dim(1), m.offset(), channels, keep);
+            } catch (PruningException e) {
+                throw new PruningException("grouped conv '" + m.node() + "': " + e.getMessage());
+            }
+            return c.withWeights(selectGroupedInputs(c.weight(), c.groups(), local), c.bias());
+        }
         if (m instanceof Member.ProducerConv) {
             Op.Conv c = (Op.Conv) op;
             int[] idx = axisKeep(c.outChannels(), m.offset(), channels, keep);
