@@ -318,7 +318,7 @@ public final class ThiNetPruner {
             if (recon == Reconstruction.SCALE) {
                 residualAfter = scale.residualAfter();
                 for (Member m : group.consumers()) {
-                    newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group.channels(), kept, scale.scales()));
+                    newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group, kept, scale.scales()));
                 }
             } else if (recon == Reconstruction.FULL) {
                 double sumBefore = 0;
@@ -335,13 +335,12 @@ public final class ThiNetPruner {
                         LOG.warn("layer {}: consumer {} has {} sampled rows for {} unknowns; using scale"
                                 + " reconstruction for it (give more calibration images or points)", step.layer(),
                                 m.node(), ne.count(), unknowns);
-                        newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group.channels(), kept,
-                                scale.scales()));
+                        newConsumers.put(m.node(), scaled(net.node(m.node()).op(), m, group, kept, scale.scales()));
                         sumBefore += scale.residualBefore();
                         sumAfter += scale.residualAfter();
                         continue;
                     }
-                    FullOp fr = full(net.node(m.node()).op(), m, group.channels(), kept, stats);
+                    FullOp fr = full(net.node(m.node()).op(), m, group, kept, stats);
                     newConsumers.put(m.node(), fr.op());
                     sumBefore += fr.result().residualBefore();
                     sumAfter += fr.result().residualAfter();
@@ -359,7 +358,7 @@ public final class ThiNetPruner {
         for (Member m : group.members()) {
             Op op = newConsumers.get(m.node());
             if (op != null && !group.consumers().contains(m)) {
-                newConsumers.put(m.node(), Thinning.cutMember(op, m, keptSorted, group.channels()));
+                newConsumers.put(m.node(), Thinning.cutMember(op, m, group, keptSorted));
             }
         }
         Map<String, Node> repl = new HashMap<>();
@@ -396,7 +395,9 @@ public final class ThiNetPruner {
      * W′[o, a, …] = ŵ<sub>j</sub>·W[o, local<sub>q</sub>[a], …], q = ⌊o / (C_out/g)⌋, j = q·C_in/g + local<sub>q</sub>[a] − offset
      * the group channel of that column. {@code op} is not modified.
      */
-    private static Op scaled(Op op, Member m, int channels, int[] kept, double[] groupScales) {
+    private static Op scaled(Op op, Member m, ChannelGroup group, int[] kept, double[] groupScales) {
+        int channels = group.channels();
+        int[] pos = group.positions(m);
         if (m instanceof Member.GroupedConsumerConv) {
             Op.Conv c = (Op.Conv) op;
             int[][] local = Thinning.groupedInputKeep(c.groups(), c.weight().dim(1), m.offset(), channels, kept);
@@ -405,15 +406,16 @@ public final class ThiNetPruner {
         }
         if (op instanceof Op.Conv c) {
             int width = c.weight().dim(1);
-            int[] axis = Thinning.axisKeep(width, m.offset(), channels, kept);
+            int[] axis = Thinning.axisKeep(width, pos, kept);
             return c.withWeights(ScaleReconstruction.scaleConvInputs(c.weight(), axis,
-                    axisScales(axis.length, m.offset(), groupScales)), c.bias());
+                    axisScales(width, axis, pos, kept, groupScales)), c.bias());
         }
         Op.Linear l = (Op.Linear) op;
         int block = ((Member.ConsumerLinear) m).blockSize();
-        int[] axis = Thinning.axisKeep(l.inFeatures() / block, m.offset(), channels, kept);
+        int width = l.inFeatures() / block;
+        int[] axis = Thinning.axisKeep(width, pos, kept);
         return new Op.Linear(ScaleReconstruction.scaleLinearInputs(l.weight(), axis,
-                axisScales(axis.length, m.offset(), groupScales), block), l.bias());
+                axisScales(width, axis, pos, kept, groupScales), block), l.bias());
     }
 
     /** Per conv group and kept local column, the scale of its group channel (1 for a channel outside the group). */
@@ -434,17 +436,31 @@ public final class ThiNetPruner {
         return out;
     }
 
-    private static double[] axisScales(int n, int offset, double[] groupScales) {
-        double[] s = new double[n];
-        Arrays.fill(s, 1.0);
-        System.arraycopy(groupScales, 0, s, offset, groupScales.length);
+    /**
+     * The scale of each kept axis index: groupScales[i] where the index holds kept group channel kept[i], 1 for
+     * channels outside the group.
+     */
+    private static double[] axisScales(int width, int[] axis, int[] pos, int[] kept, double[] groupScales) {
+        double[] byIndex = new double[width];
+        Arrays.fill(byIndex, 1.0);
+        for (int i = 0; i < kept.length; i++) {
+            if (pos[kept[i]] >= 0) {
+                byIndex[pos[kept[i]]] = groupScales[i];
+            }
+        }
+        double[] s = new double[axis.length];
+        for (int a = 0; a < axis.length; a++) {
+            s[a] = byIndex[axis[a]];
+        }
         return s;
     }
 
     private record FullOp(Op op, FullReconstruction.Result result) {
     }
 
-    private FullOp full(Op op, Member m, int channels, int[] kept, GroupStatistics stats) {
+    private FullOp full(Op op, Member m, ChannelGroup group, int[] kept, GroupStatistics stats) {
+        int channels = group.channels();
+        int[] pos = group.positions(m);
         if (m instanceof Member.GroupedConsumerConv) {
             Op.Conv c = (Op.Conv) op;
             int[][] local = Thinning.groupedInputKeep(c.groups(), c.weight().dim(1), m.offset(), channels, kept);
@@ -454,14 +470,14 @@ public final class ThiNetPruner {
         }
         dev.thinet4j.sampling.NormalEquations ne = stats.full().get(m.node());
         if (op instanceof Op.Conv c) {
-            int[] axis = Thinning.axisKeep(c.weight().dim(1), m.offset(), channels, kept);
+            int[] axis = Thinning.axisKeep(c.weight().dim(1), pos, kept);
             FullReconstruction.Result r = FullReconstruction.conv(ne, c.weight(), c.bias(), axis, config.biasRefit(),
                     config.ridge());
             return new FullOp(c.withWeights(r.weight(), r.bias()), r);
         }
         Op.Linear l = (Op.Linear) op;
         int block = ((Member.ConsumerLinear) m).blockSize();
-        int[] axis = Thinning.axisKeep(l.inFeatures() / block, m.offset(), channels, kept);
+        int[] axis = Thinning.axisKeep(l.inFeatures() / block, pos, kept);
         FullReconstruction.Result r = FullReconstruction.linear(ne, l.weight(), l.bias(), axis, block,
                 config.biasRefit(), config.ridge());
         return new FullOp(new Op.Linear(r.weight(), r.bias()), r);

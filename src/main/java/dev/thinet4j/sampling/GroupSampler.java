@@ -69,7 +69,7 @@ public final class GroupSampler {
     }
 
     /** One consumer of the group: the node, the tensor it reads and the geometry. */
-    private record Consumer(Member member, Node node, String tensor, int[] inputShape) {
+    private record Consumer(Member member, Node node, String tensor, int[] inputShape, int[] pos) {
         boolean isConv() {
             return node.op() instanceof Op.Conv;
         }
@@ -113,7 +113,7 @@ public final class GroupSampler {
         for (Member m : group.consumers()) {
             Node n = net.node(m.node());
             String tensor = n.input();
-            consumers.add(new Consumer(m, n, tensor, shapes.get(tensor)));
+            consumers.add(new Consumer(m, n, tensor, shapes.get(tensor), group.positions(m)));
         }
         if (consumers.isEmpty()) {
             throw new IllegalArgumentException("group " + group.describe() + " has no consumer layer to sample");
@@ -477,12 +477,26 @@ public final class GroupSampler {
     private static long countZeros(Activations in, Consumer c, int n, long[] zeros) {
         int channels = zeros.length;
         int offset = c.member.offset();
+        int[] pos = c.pos;
         if (c.isConv()) {
             int h = c.inputShape[2];
             int w = c.inputShape[3];
             long[] z = new long[channels];
             for (int i = 0; i < n; i++) {
-                in.countZeros(i, offset, h, w, z);
+                if (offset >= 0) {
+                    in.countZeros(i, offset, h, w, z);
+                } else {
+                    for (int j = 0; j < channels; j++) {
+                        if (pos[j] < 0) {
+                            continue; // this channel does not reach the consumer
+                        }
+                        for (int y = 0; y < h; y++) {
+                            for (int x = 0; x < w; x++) {
+                                z[j] += in.get(i, pos[j], y, x) == 0f ? 1 : 0;
+                            }
+                        }
+                    }
+                }
             }
             for (int j = 0; j < channels; j++) {
                 zeros[j] += z[j];
@@ -492,7 +506,10 @@ public final class GroupSampler {
         int perChannel = ((Member.ConsumerLinear) c.member).blockSize();
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < channels; j++) {
-                int base = (offset + j) * perChannel;
+                if (pos[j] < 0) {
+                    continue;
+                }
+                int base = pos[j] * perChannel;
                 long z = 0;
                 for (int p = 0; p < perChannel; p++) {
                     if (in.get(i, base + p) == 0f) {
@@ -559,7 +576,7 @@ public final class GroupSampler {
         int rowsPerGroup = cout / conv.groups();
         int[] out = outSize(conv, c.inputShape);
         int groupChannels = group;
-        int offset = c.member.offset();
+        int[] pos = c.pos;
         int points = config.pointsPerImage();
         int rows = batch.n() * points;
         double[] targets = new double[rows];
@@ -576,7 +593,7 @@ public final class GroupSampler {
                 double target = 0;
                 int first = o / rowsPerGroup * per; // the first input channel of o's conv group
                 for (int j = 0; j < groupChannels; j++) {
-                    int ch = offset + j;
+                    int ch = pos[j]; // −1 when the channel does not reach this consumer: skipped below
                     if (ch < first || ch >= first + per) {
                         continue;
                     }
@@ -610,7 +627,7 @@ public final class GroupSampler {
         int rowsPerGroup = cout / conv.groups();
         int[] out = outSize(conv, c.inputShape);
         int groupChannels = contributions.features();
-        int offset = c.member.offset();
+        int[] pos = c.pos;
         int points = config.pointsPerImage();
         int rows = batch.n() * points;
         double[] xhat = new double[rows * groupChannels];
@@ -629,7 +646,7 @@ public final class GroupSampler {
                 int xr = r * groupChannels;
                 int first = o / rowsPerGroup * per; // the first input channel of o's conv group (0 for groups = 1)
                 for (int j = 0; j < groupChannels; j++) {
-                    int ch = offset + j;
+                    int ch = pos[j]; // −1 when the channel does not reach this consumer: skipped below
                     if (ch < first || ch >= first + per) {
                         xhat[xr + j] = 0; // another conv group's channel: no contribution to output o
                         continue;
@@ -721,7 +738,7 @@ public final class GroupSampler {
         int out = lin.outFeatures();
         int block = ((Member.ConsumerLinear) c.member).blockSize();
         int groupChannels = group;
-        int offset = c.member.offset();
+        int[] pos = c.pos;
         int points = config.pointsPerImage();
         double[] targets = new double[batch.n() * points];
         int r = 0;
@@ -731,7 +748,10 @@ public final class GroupSampler {
                 int o = rng.nextInt(out);
                 double refTarget = 0;
                 for (int j = 0; j < groupChannels; j++) {
-                    int col = (offset + j) * block;
+                    if (pos[j] < 0) {
+                        continue;
+                    }
+                    int col = pos[j] * block;
                     double rs = 0;
                     for (int k = 0; k < block; k++) {
                         rs += (double) refW[o * features + col + k] * refIn.get(i, col + k);
@@ -752,7 +772,7 @@ public final class GroupSampler {
         int out = lin.outFeatures();
         int block = ((Member.ConsumerLinear) c.member).blockSize();
         int groupChannels = contributions.features();
-        int offset = c.member.offset();
+        int[] pos = c.pos;
         int points = config.pointsPerImage();
         int rows = batch.n() * points;
         double[] xhat = new double[rows * groupChannels];
@@ -764,7 +784,11 @@ public final class GroupSampler {
                 int o = rng.nextInt(out);
                 double target = 0;
                 for (int j = 0; j < groupChannels; j++) {
-                    int col = (offset + j) * block;
+                    if (pos[j] < 0) {
+                        xhat[r * groupChannels + j] = 0;
+                        continue;
+                    }
+                    int col = pos[j] * block;
                     double s = 0;
                     for (int k = 0; k < block; k++) {
                         s += (double) w[o * features + col + k] * in.get(i, col + k);

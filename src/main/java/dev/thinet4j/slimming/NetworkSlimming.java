@@ -39,7 +39,8 @@ import java.util.Set;
  * mask: a channel is removed only when every producer's BN lets it go (the union of their kept sets).
  * Depthwise BNs are reconciled by {@link DepthwiseStrategy}. Every group keeps at least one channel. Groups that
  * pass through grouped (not depthwise) convs ({@link ChannelGroup#blocks()} &gt; 1, which must lose the same number
- * of channels in every block) are not slimmed: they are listed as skipped.
+ * of channels in every block) are not slimmed: they are listed as skipped; so are groups whose channels a channel
+ * shuffle scatters or a slice splits ({@link ChannelGroup#scattered()}).
  *
  * <p><b>Absorption.</b> In the masked network ({@link #mask}) a removed channel c emits a constant
  * a<sub>c</sub>: β of the last BN it passed, through the activations, pools and Adds after it
@@ -115,6 +116,11 @@ public final class NetworkSlimming {
             if (g.blocks() > 1) {
                 skipped.add(g.describe() + ": its channels pass through grouped convs (" + g.blocks()
                         + " blocks that must lose the same number of channels); slimming does not balance blocks");
+                continue;
+            }
+            if (!g.scattered().isEmpty()) {
+                skipped.add(g.describe() + ": its channels pass a channel shuffle or a partial slice; slimming only"
+                        + " cuts channels that stay together");
                 continue;
             }
             Scored s = score(net, g);
@@ -294,6 +300,10 @@ public final class NetworkSlimming {
             if (g.blocks() > 1) {
                 throw new PruningException("the plan's group of '" + first + "' passes through grouped convs ("
                         + g.blocks() + " blocks); slimming does not cut such groups");
+            }
+            if (!g.scattered().isEmpty()) {
+                throw new PruningException("the plan's group of '" + first + "' passes a channel shuffle or a partial"
+                        + " slice; slimming does not cut such groups");
             }
             List<Absorption> absorptions = List.of();
             if (!gp.removed().isEmpty()) {

@@ -1,6 +1,9 @@
 package dev.thinet4j.surgery;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -17,9 +20,12 @@ import java.util.stream.Collectors;
  *                  1 when no grouped conv constrains the group; otherwise the least common multiple of the
  *                  {@code groups} of the grouped convs that read or write the channels, whose partition refines
  *                  each of theirs (see {@link DependencyGraph})
+ * @param scattered the members whose channels are not at {@code offset + c} (their offset is −1): for each,
+ *                  the index of every group channel on its axis, −1 where the channel does not reach it
+ *                  (after a channel shuffle the channels are scattered; after a slice only some are present)
  */
 public record ChannelGroup(List<String> producers, int channels, List<Member> members, List<String> tensors,
-                           int blocks) {
+                           int blocks, Map<Member, int[]> scattered) {
     /**
      * Copies the lists and checks the block count.
      *
@@ -28,12 +34,23 @@ public record ChannelGroup(List<String> producers, int channels, List<Member> me
      * @param members see the record description
      * @param tensors see the record description
      * @param blocks see the record description
-     * @throws IllegalArgumentException when blocks is below 1 or does not divide channels
+     * @param scattered see the record description (copied)
+     * @throws IllegalArgumentException when blocks is below 1 or does not divide channels, or a scattered
+     *                                  member's positions do not have one entry per channel
      */
     public ChannelGroup {
         producers = List.copyOf(producers);
         members = List.copyOf(members);
         tensors = List.copyOf(tensors);
+        Map<Member, int[]> copy = new LinkedHashMap<>();
+        for (Map.Entry<Member, int[]> e : scattered.entrySet()) {
+            if (e.getValue().length != channels || e.getKey().offset() != -1) {
+                throw new IllegalArgumentException("scattered member " + e.getKey() + " needs offset -1 and "
+                        + channels + " positions, got " + e.getValue().length);
+            }
+            copy.put(e.getKey(), e.getValue().clone());
+        }
+        scattered = Collections.unmodifiableMap(copy);
         if (blocks < 1 || channels % blocks != 0) {
             throw new IllegalArgumentException("a group of " + channels + " channels cannot form " + blocks
                     + " equal blocks");
@@ -50,6 +67,39 @@ public record ChannelGroup(List<String> producers, int channels, List<Member> me
      */
     public ChannelGroup(List<String> producers, int channels, List<Member> members, List<String> tensors) {
         this(producers, channels, members, tensors, 1);
+    }
+
+    /**
+     * A group whose members all hold the channels contiguously.
+     *
+     * @param producers see the record description
+     * @param channels see the record description
+     * @param members see the record description
+     * @param tensors see the record description
+     * @param blocks see the record description
+     */
+    public ChannelGroup(List<String> producers, int channels, List<Member> members, List<String> tensors,
+                        int blocks) {
+        this(producers, channels, members, tensors, blocks, Map.of());
+    }
+
+    /**
+     * Where each group channel sits on a member's axis.
+     *
+     * @param m a member of this group
+     * @return a new array: entry c is the index of group channel c on the member's channel axis (for a linear
+     *         consumer: its channel block), −1 when that channel does not reach the member
+     */
+    public int[] positions(Member m) {
+        int[] p = scattered.get(m);
+        if (p != null) {
+            return p.clone();
+        }
+        int[] out = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            out[c] = m.offset() + c;
+        }
+        return out;
     }
 
     /**
@@ -99,5 +149,26 @@ public record ChannelGroup(List<String> producers, int channels, List<Member> me
      */
     public String describe() {
         return members.stream().map(Member::node).distinct().collect(Collectors.joining(" => "));
+    }
+
+    /** Equal groups have equal components, scattered positions compared by value. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof ChannelGroup g) || g.channels != channels || g.blocks != blocks
+                || !g.producers.equals(producers) || !g.members.equals(members) || !g.tensors.equals(tensors)
+                || !g.scattered.keySet().equals(scattered.keySet())) {
+            return false;
+        }
+        for (Map.Entry<Member, int[]> e : scattered.entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue(), g.scattered.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(producers, channels, members, tensors, blocks, scattered.keySet());
     }
 }

@@ -104,7 +104,8 @@ public final class DependencyGraph {
     /** One traversal of the coupled channels. */
     private final class Walk {
         private final int channels;
-        private final Map<String, Integer> offsets = new LinkedHashMap<>();
+        private final Map<String, int[]> offsets = new LinkedHashMap<>();
+        private final Map<Member, int[]> scattered = new LinkedHashMap<>();
         private final Deque<String> queue = new ArrayDeque<>();
         private final Set<String> producersHandled = new LinkedHashSet<>();
         private final Map<String, Member> members = new LinkedHashMap<>();
@@ -117,7 +118,7 @@ public final class DependencyGraph {
 
         ChannelGroup run(String conv) {
             origin = conv;
-            visit(conv, 0);
+            visit(conv, contiguous(0));
             while (!queue.isEmpty()) {
                 String t = queue.poll();
                 process(t, offsets.get(t));
@@ -130,7 +131,7 @@ public final class DependencyGraph {
             tensors.sort(Comparator.comparingInt(t -> t.equals(net.input().name()) ? -1 : net.indexOf(t)));
             List<String> prods = new ArrayList<>(producers);
             prods.sort(Comparator.comparingInt(net::indexOf));
-            return new ChannelGroup(prods, channels, ordered, tensors, blocks(ordered));
+            return new ChannelGroup(prods, channels, ordered, tensors, blocks(ordered), scattered);
         }
 
         /** B = lcm of the groups of the grouped members; refused when a block would hold a single channel. */
@@ -158,29 +159,81 @@ public final class DependencyGraph {
             return new PruningException("cannot prune the output channels of '" + origin + "': " + why);
         }
 
-        private void visit(String tensor, int offset) {
-            Integer prev = offsets.get(tensor);
+        /** Group channel c at index c + offset of the channel axis, for every c. */
+        private int[] contiguous(int offset) {
+            int[] pos = new int[channels];
+            for (int c = 0; c < channels; c++) {
+                pos[c] = offset + c;
+            }
+            return pos;
+        }
+
+        /** The offset when every group channel is present and in order (pos[c] = pos[0] + c), else −1. */
+        private int offsetOf(int[] pos) {
+            for (int c = 0; c < channels; c++) {
+                if (pos[c] != pos[0] + c || pos[c] < 0) {
+                    return -1;
+                }
+            }
+            return pos[0];
+        }
+
+        private static boolean anyPresent(int[] pos) {
+            for (int p : pos) {
+                if (p >= 0) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** "[a, b)" for contiguous channels, else each channel's index (−1: absent). */
+        private String describePlace(int[] pos) {
+            int off = offsetOf(pos);
+            return off >= 0 ? "[" + off + ", " + (off + channels) + ")" : Arrays.toString(pos);
+        }
+
+        private void visit(String tensor, int[] pos) {
+            if (!anyPresent(pos)) {
+                return; // none of the group's channels are in this tensor
+            }
+            int[] prev = offsets.get(tensor);
             if (prev != null) {
-                if (prev != offset) {
-                    throw refuse("tensor '" + tensor + "' is reached at two different channel offsets ("
-                            + prev + " and " + offset + ")");
+                if (!Arrays.equals(prev, pos)) {
+                    throw refuse("tensor '" + tensor + "' is reached with its channels at two different places ("
+                            + describePlace(prev) + " and " + describePlace(pos) + ")");
                 }
                 return;
             }
             int width = tensor.equals(net.input().name()) ? net.input().channels() : channelsOf(tensor);
-            if (offset + channels > width) {
-                throw refuse("tensor '" + tensor + "' has " + width + " channels, fewer than offset " + offset
-                        + " + " + channels);
+            for (int p : pos) {
+                if (p >= width) {
+                    throw refuse("tensor '" + tensor + "' has " + width + " channels, fewer than the group's place "
+                            + describePlace(pos) + " needs");
+                }
             }
-            offsets.put(tensor, offset);
+            offsets.put(tensor, pos);
             queue.add(tensor);
+        }
+
+        /**
+         * Adds a member whose channels sit at {@code pos}: contiguous members carry their offset, scattered ones
+         * (after a channel shuffle or a partial slice) offset −1 and their positions in the group's table.
+         */
+        private void add(java.util.function.IntFunction<Member> make, int[] pos) {
+            int off = offsetOf(pos);
+            Member m = make.apply(off);
+            if (off < 0) {
+                scattered.putIfAbsent(m, pos.clone());
+            }
+            add(m);
         }
 
         private void add(Member m) {
             members.putIfAbsent(m.getClass().getSimpleName() + ":" + m.node(), m);
         }
 
-        private void process(String tensor, int offset) {
+        private void process(String tensor, int[] pos) {
             if (net.outputs().contains(tensor)) {
                 throw refuse("its channels reach the network output '" + tensor + "', whose width must not change");
             }
@@ -189,15 +242,15 @@ public final class DependencyGraph {
                 throw refuse("its channels are tied to the network input '" + tensor + "'");
             }
             if (producersHandled.add(producer.get().name())) {
-                backward(producer.get(), offset);
+                backward(producer.get(), pos);
             }
             for (Node consumer : net.consumers(tensor)) {
-                forward(consumer, tensor, offset);
+                forward(consumer, tensor, pos);
             }
         }
 
         /** The node that writes a group tensor: walk back to the producers (dispatch on the op's channel rule). */
-        private void backward(Node p, int offset) {
+        private void backward(Node p, int[] pos) {
             Op op = p.op();
             switch (op.channelRule()) {
                 case PRODUCER -> {
@@ -205,7 +258,7 @@ public final class DependencyGraph {
                         throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                                 + "'; only convs can produce a prunable group");
                     }
-                    if (offset != 0 || c.outChannels() != channels) {
+                    if (offsetOf(pos) != 0 || c.outChannels() != channels) {
                         throw refuse("conv '" + p.name() + "' has " + c.outChannels() + " filters but the group has "
                                 + channels + " channels");
                     }
@@ -213,12 +266,12 @@ public final class DependencyGraph {
                     producers.add(p.name());
                 }
                 case PER_CHANNEL -> {
-                    add(perChannelMember(p, offset));
-                    visit(p.input(), offset);
+                    perChannelMember(p, pos);
+                    visit(p.input(), pos);
                 }
                 case GROUPED -> {
                     Op.Conv c = (Op.Conv) op;
-                    if (offset != 0 || c.outChannels() != channels) {
+                    if (offsetOf(pos) != 0 || c.outChannels() != channels) {
                         throw refuse("grouped conv '" + p.name() + "' has " + c.outChannels()
                                 + " filters but the group has " + channels + " channels");
                     }
@@ -226,27 +279,27 @@ public final class DependencyGraph {
                     producers.add(p.name());
                 }
                 case PASS_THROUGH -> {
-                    passThroughMember(p, offset);
-                    visit(p.input(), offset);
+                    passThroughMember(p, pos);
+                    visit(p.input(), pos);
                 }
                 case ELEMENTWISE -> {
                     for (String in : coupledInputs(p)) {
-                        visit(in, offset);
+                        visit(in, pos);
                     }
                 }
                 case REDUCE -> {
                     if (reducesChannels(p)) {
                         throw refuse(op.onnxType() + " node '" + p.name() + "' averages over the channel axis");
                     }
-                    visit(p.input(), offset);
+                    visit(p.input(), pos);
                 }
                 case MIXING -> {
                     if (!(op instanceof Op.LayerNorm ln && ln.axis() == 1)) {
                         throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                                 + "', which mixes the channels");
                     }
-                    add(new Member.LayerNormChannels(p.name(), offset));
-                    visit(p.input(), offset);
+                    add(off -> new Member.LayerNormChannels(p.name(), off), pos);
+                    visit(p.input(), pos);
                 }
                 default -> throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                         + "', which cannot be traced back to the producing convs");
@@ -254,37 +307,37 @@ public final class DependencyGraph {
         }
 
         /** A node that reads a group tensor: walk forward to the consumers. */
-        private void forward(Node n, String tensor, int offset) {
+        private void forward(Node n, String tensor, int[] pos) {
             Op op = n.op();
             producersHandled.add(n.name()); // its output is reached from below: no need to walk back through it
             switch (op.channelRule()) {
                 case PRODUCER -> {
                     if (op instanceof Op.Conv) {
-                        add(new Member.ConsumerConv(n.name(), offset));
+                        add(off -> new Member.ConsumerConv(n.name(), off), pos);
                     } else if (op instanceof Op.Linear && shapes.get(tensor).length == 2) {
-                        add(new Member.ConsumerLinear(n.name(), offset, 1));
+                        add(off -> new Member.ConsumerLinear(n.name(), off, 1), pos);
                     } else {
                         throw refuse(op.onnxType() + " node '" + n.name() + "' reads the channels of '" + tensor
                                 + "' " + Arrays.toString(shapes.get(tensor)) + " on an axis other than its input axis");
                     }
                 }
                 case PER_CHANNEL -> {
-                    add(perChannelMember(n, offset));
-                    visit(n.name(), offset);
+                    perChannelMember(n, pos);
+                    visit(n.name(), pos);
                 }
                 case GROUPED -> {
                     Op.Conv c = (Op.Conv) op;
-                    if (offset != 0 || channels != c.inChannels()) {
-                        throw refuse("grouped conv '" + n.name() + "' (groups=" + c.groups() + ") reads channels ["
-                                + offset + ", " + (offset + channels) + ") of its " + c.inChannels()
+                    if (offsetOf(pos) != 0 || channels != c.inChannels()) {
+                        throw refuse("grouped conv '" + n.name() + "' (groups=" + c.groups() + ") reads channels "
+                                + describePlace(pos) + " of its " + c.inChannels()
                                 + " inputs; a grouped conv can only be cut when one group is its whole input (every"
                                 + " conv group must lose the same number of channels)");
                     }
-                    add(new Member.GroupedConsumerConv(n.name(), offset, c.groups()));
+                    add(new Member.GroupedConsumerConv(n.name(), 0, c.groups()));
                 }
                 case PASS_THROUGH -> {
-                    passThroughMember(n, offset);
-                    visit(n.name(), offset);
+                    passThroughMember(n, pos);
+                    visit(n.name(), pos);
                 }
                 case ELEMENTWISE -> {
                     List<String> coupled = coupledInputs(n);
@@ -293,24 +346,24 @@ public final class DependencyGraph {
                                 + "' along the channels; its channels cannot be cut alone");
                     }
                     for (String in : coupled) {
-                        visit(in, offset);
+                        visit(in, pos);
                     }
-                    visit(n.name(), offset);
+                    visit(n.name(), pos);
                 }
                 case REDUCE -> {
                     if (reducesChannels(n)) {
                         throw refuse(op.onnxType() + " node '" + n.name() + "' averages over the channel axis");
                     }
-                    visit(n.name(), offset);
+                    visit(n.name(), pos);
                 }
-                case INDEX_MAP -> indexMap(n, tensor, offset);
-                case FLATTEN -> flatten(n, tensor, offset);
+                case INDEX_MAP -> indexMap(n, tensor, pos);
+                case FLATTEN -> flatten(n, tensor, pos);
                 case MIXING -> {
                     if (op instanceof Op.LayerNorm ln && ln.axis() == 1) {
                         // normalised over the channels: the kept channels' statistics change, as with any cut, and
                         // the scale and shift follow the channels (Torch-Pruning's rule for LayerNorm)
-                        add(new Member.LayerNormChannels(n.name(), offset));
-                        visit(n.name(), offset);
+                        add(off -> new Member.LayerNormChannels(n.name(), off), pos);
+                        visit(n.name(), pos);
                     } else {
                         throw refuse(op.onnxType() + " node '" + n.name()
                                 + "' mixes all channels of '" + tensor + "' and cannot be cut");
@@ -319,7 +372,7 @@ public final class DependencyGraph {
             }
         }
 
-        private void indexMap(Node n, String tensor, int offset) {
+        private void indexMap(Node n, String tensor, int[] pos) {
             Op op = n.op();
             if (op instanceof Op.Concat cat) {
                 int axis = cat.axis() < 0 ? cat.axis() + shapes.get(tensor).length : cat.axis();
@@ -336,25 +389,50 @@ public final class DependencyGraph {
                     }
                     shift += channelsOf(in);
                 }
-                visit(n.name(), offset + shift);
-            } else if (op instanceof Op.Slice sl && sl.axis() == 1) {
-                if (offset >= sl.start() && offset + channels <= sl.end()) {
-                    add(new Member.SliceBounds(n.name(), offset));
-                    visit(n.name(), offset - sl.start());
-                } else if (offset + channels <= sl.start() || offset >= sl.end()) {
-                    // the slice keeps none of the group's channels: not coupled; the slice bounds move
-                    add(new Member.SliceBounds(n.name(), offset));
-                } else {
-                    throw refuse("Slice '" + n.name() + "' keeps channels [" + sl.start() + ", " + sl.end()
-                            + ") of '" + tensor + "', part of the group at [" + offset + ", " + (offset + channels) + ")");
+                int[] out = new int[channels];
+                for (int c = 0; c < channels; c++) {
+                    out[c] = pos[c] < 0 ? -1 : pos[c] + shift;
                 }
+                visit(n.name(), out);
+            } else if (op instanceof Op.Slice sl && sl.axis() == 1) {
+                // the bounds move by the removed channels below them; the channels inside the range pass on
+                add(off -> new Member.SliceBounds(n.name(), off), pos);
+                int[] out = new int[channels];
+                for (int c = 0; c < channels; c++) {
+                    out[c] = pos[c] >= sl.start() && pos[c] < sl.end() ? pos[c] - sl.start() : -1;
+                }
+                visit(n.name(), out);
+            } else if (op instanceof Op.ChannelShuffle || op instanceof Op.ChannelGather) {
+                int width = channelsOf(tensor);
+                int[] sources = op instanceof Op.ChannelShuffle sh ? shuffleSources(sh, width)
+                        : ((Op.ChannelGather) op).indices();
+                int[] where = new int[width];
+                Arrays.fill(where, -1);
+                for (int o = 0; o < sources.length; o++) {
+                    int src = sources[o];
+                    if (where[src] >= 0) {
+                        for (int c = 0; c < channels; c++) {
+                            if (pos[c] == src) {
+                                throw refuse(op.onnxType() + " '" + n.name() + "' copies channel " + src + " of '" + tensor
+                                        + "' (a group channel) to several outputs");
+                            }
+                        }
+                    }
+                    where[src] = o;
+                }
+                add(off -> new Member.ChannelReorder(n.name(), off), pos);
+                int[] out = new int[channels];
+                for (int c = 0; c < channels; c++) {
+                    out[c] = pos[c] < 0 ? -1 : where[pos[c]];
+                }
+                visit(n.name(), out);
             } else {
                 throw refuse(op.onnxType() + " node '" + n.name() + "' re-orders the channels of '" + tensor
-                        + "'; the group's channels would be scattered");
+                        + "' in a way thinet4j cannot follow");
             }
         }
 
-        private void flatten(Node n, String tensor, int offset) {
+        private void flatten(Node n, String tensor, int[] pos) {
             int[] s = shapes.get(tensor);
             if (n.op() instanceof Op.Reshape r) {
                 int[] out = shapes.get(n.name());
@@ -363,10 +441,11 @@ public final class DependencyGraph {
                             + Arrays.toString(out) + "; only flattening to [N, features] can be cut");
                 }
             }
-            int block = 1;
+            int features = 1;
             for (int i = 2; i < s.length; i++) {
-                block *= s[i];
+                features *= s[i];
             }
+            int block = features;
             List<Node> readers = net.consumers(n.name());
             if (net.outputs().contains(n.name()) || readers.isEmpty()) {
                 throw refuse(n.op().onnxType() + " '" + n.name() + "' is a network output");
@@ -376,22 +455,22 @@ public final class DependencyGraph {
                     throw refuse(n.op().onnxType() + " '" + n.name() + "' feeds " + r.op().onnxType() + " '" + r.name()
                             + "'; only linear layers can be cut after flattening");
                 }
-                add(new Member.ConsumerLinear(r.name(), offset, block));
+                add(off -> new Member.ConsumerLinear(r.name(), off, block), pos);
             }
         }
 
-        private Member perChannelMember(Node n, int offset) {
+        private void perChannelMember(Node n, int[] pos) {
             if (n.op() instanceof Op.BatchNorm) {
-                return new Member.BatchNormChannels(n.name(), offset);
+                add(off -> new Member.BatchNormChannels(n.name(), off), pos);
+            } else if (n.op() instanceof Op.Conv c && isDepthwise(c)) {
+                add(off -> new Member.DepthwiseConv(n.name(), off), pos);
+            } else {
+                throw refuse(n.op().onnxType() + " node '" + n.name() + "' has per-channel weights thinet4j cannot cut");
             }
-            if (n.op() instanceof Op.Conv c && isDepthwise(c)) {
-                return new Member.DepthwiseConv(n.name(), offset);
-            }
-            throw refuse(n.op().onnxType() + " node '" + n.name() + "' has per-channel weights thinet4j cannot cut");
         }
 
         /** A constant operand along the channels follows them; a scalar or spatial one needs nothing. */
-        private void passThroughMember(Node n, int offset) {
+        private void passThroughMember(Node n, int[] pos) {
             if (!(n.op() instanceof Op.ConstArith ca)) {
                 return;
             }
@@ -401,7 +480,7 @@ public final class DependencyGraph {
             if (axis < 0 || c[axis] == 1) {
                 return;
             }
-            add(new Member.ChannelConstant(n.name(), offset, axis));
+            add(off -> new Member.ChannelConstant(n.name(), off, axis), pos);
         }
 
         /** Inputs of an element-wise node that carry the channels (the others broadcast along them). */
@@ -430,6 +509,15 @@ public final class DependencyGraph {
             y = t;
         }
         return a / x * b;
+    }
+
+    /** Source channel of each output channel of a shuffle over {@code width} channels. */
+    static int[] shuffleSources(Op.ChannelShuffle sh, int width) {
+        int[] src = new int[width];
+        for (int o = 0; o < width; o++) {
+            src[o] = sh.sourceChannel(o, width);
+        }
+        return src;
     }
 
     static boolean isDepthwise(Op.Conv c) {

@@ -14,9 +14,12 @@ public sealed interface Member {
     String node();
 
     /**
-     * Index of group channel 0 on this member's channel axis.
+     * Index of group channel 0 on this member's channel axis, when group channel c sits at
+     * {@code offset + c}; −1 when the channels are scattered (after a channel shuffle) or only some of
+     * them reach the member (after a slice): {@link ChannelGroup#positions(Member)} then gives each
+     * channel's index. Use {@code positions} in new code.
      *
-     * @return the offset, 0 unless a Concat precedes the member
+     * @return the offset, 0 unless a Concat precedes the member, or −1
      */
     int offset();
 
@@ -79,5 +82,12 @@ public sealed interface Member {
      * (the normalisation statistics then run over the kept channels).
      */
     record LayerNormChannels(String node, int offset) implements Member {
+    }
+
+    /**
+     * A channel shuffle or gather the group's channels pass through: it becomes a {@code ChannelGather} of
+     * the kept channels, in the same order.
+     */
+    record ChannelReorder(String node, int offset) implements Member {
     }
 }

@@ -42,9 +42,15 @@ public final class Thinning {
             return net;
         }
         Map<String, Op> ops = new HashMap<>();
+        Map<String, int[]> shapes = null;
         for (Member m : group.members()) {
             Op current = ops.getOrDefault(m.node(), net.node(m.node()).op());
-            ops.put(m.node(), cut(current, m, sorted, group.channels()));
+            if (current instanceof Op.ChannelShuffle sh) {
+                // the cut channels need not leave a shuffle of the smaller width: write the permutation out
+                shapes = shapes == null ? net.shapes(1) : shapes;
+                current = new Op.ChannelGather(DependencyGraph.shuffleSources(sh, shapes.get(net.node(m.node()).input())[1]));
+            }
+            ops.put(m.node(), cut(current, m, sorted, group.positions(m)));
         }
         Map<String, Node> replaced = new HashMap<>();
         ops.forEach((name, op) -> replaced.put(name, net.node(name).withOp(op)));
@@ -171,7 +177,80 @@ public final class Thinning {
      * @return the op with the member's axis cut
      */
     public static Op cutMember(Op op, Member m, int[] keep, int channels) {
-        return cut(op, m, keep, channels);
+        return cut(op, m, keep, contiguous(m.offset(), channels));
+    }
+
+    /**
+     * {@link #cutMember(Op, Member, int[], int)} for a member of {@code group}, wherever its channels sit.
+     *
+     * @param op    the member's op
+     * @param m     the member
+     * @param group the group
+     * @param keep  kept group channels, ascending. Not modified.
+     * @return the op with the member's axis cut
+     */
+    public static Op cutMember(Op op, Member m, ChannelGroup group, int[] keep) {
+        return cut(op, m, keep, group.positions(m));
+    }
+
+    /** offset + c for c in [0, channels). */
+    static int[] contiguous(int offset, int channels) {
+        int[] pos = new int[channels];
+        for (int c = 0; c < channels; c++) {
+            pos[c] = offset + c;
+        }
+        return pos;
+    }
+
+    /**
+     * Indices to keep on a member axis of {@code width} entries: every index that holds no group channel, and
+     * the indices of the kept group channels (ascending). With contiguous positions this is
+     * {@link #axisKeep(int, int, int, int[])}.
+     *
+     * @param width entries on the member's axis
+     * @param pos   index of each group channel on the axis, −1 where absent. Not modified.
+     * @param keep  the kept group channels. Not modified.
+     * @return the axis indices to keep, ascending
+     */
+    public static int[] axisKeep(int width, int[] pos, int[] keep) {
+        boolean[] gone = new boolean[width];
+        for (int p : pos) {
+            if (p >= 0) {
+                gone[p] = true;
+            }
+        }
+        for (int c : keep) {
+            if (pos[c] >= 0) {
+                gone[pos[c]] = false;
+            }
+        }
+        int n = 0;
+        for (boolean g : gone) {
+            n += g ? 0 : 1;
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int i = 0; i < width; i++) {
+            if (!gone[i]) {
+                out[k++] = i;
+            }
+        }
+        return out;
+    }
+
+    /** Removed group channels whose axis index is below {@code bound}. */
+    static int removedBelow(int bound, int[] pos, int[] keep) {
+        boolean[] kept = new boolean[pos.length];
+        for (int c : keep) {
+            kept[c] = true;
+        }
+        int n = 0;
+        for (int c = 0; c < pos.length; c++) {
+            if (!kept[c] && pos[c] >= 0 && pos[c] < bound) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /**
@@ -236,10 +315,11 @@ public final class Thinning {
         return Tensor.of(out, cout, kept, weight.dim(2), weight.dim(3));
     }
 
-    private static Op cut(Op op, Member m, int[] keep, int channels) {
+    private static Op cut(Op op, Member m, int[] keep, int[] pos) {
+        int channels = pos.length;
         if (m instanceof Member.GroupedProducerConv) {
             Op.Conv c = (Op.Conv) op;
-            int[] idx = axisKeep(c.outChannels(), m.offset(), channels, keep);
+            int[] idx = axisKeep(c.outChannels(), pos, keep);
             int per = c.outChannels() / c.groups();
             int[] count = new int[c.groups()];
             for (int i : idx) {
@@ -266,47 +346,100 @@ public final class Thinning {
         }
         if (m instanceof Member.ProducerConv) {
             Op.Conv c = (Op.Conv) op;
-            int[] idx = axisKeep(c.outChannels(), m.offset(), channels, keep);
+            int[] idx = axisKeep(c.outChannels(), pos, keep);
             return c.withWeights(c.weight().select(0, idx), sel(c.bias(), 0, idx));
         }
         if (m instanceof Member.DepthwiseConv) {
             Op.Conv c = (Op.Conv) op;
-            int[] idx = axisKeep(c.outChannels(), m.offset(), channels, keep);
+            int[] idx = axisKeep(c.outChannels(), pos, keep);
             return new Op.Conv(c.weight().select(0, idx), sel(c.bias(), 0, idx), c.strides(), c.pads(),
                     c.dilations(), idx.length);
         }
         if (m instanceof Member.BatchNormChannels) {
             Op.BatchNorm bn = (Op.BatchNorm) op;
-            int[] idx = axisKeep(bn.channels(), m.offset(), channels, keep);
+            int[] idx = axisKeep(bn.channels(), pos, keep);
             return new Op.BatchNorm(bn.scale().select(0, idx), bn.bias().select(0, idx), bn.mean().select(0, idx),
                     bn.var().select(0, idx), bn.epsilon());
         }
         if (m instanceof Member.ConsumerConv) {
             Op.Conv c = (Op.Conv) op;
-            int[] idx = axisKeep(c.weight().dim(1), m.offset(), channels, keep);
+            int[] idx = axisKeep(c.weight().dim(1), pos, keep);
             return c.withWeights(c.weight().select(1, idx), c.bias());
         }
         if (m instanceof Member.ChannelConstant cc) {
             Op.ConstArith ca = (Op.ConstArith) op;
-            int[] idx = axisKeep(ca.constant().dim(cc.axis()), m.offset(), channels, keep);
+            int[] idx = axisKeep(ca.constant().dim(cc.axis()), pos, keep);
             return ca.withConstant(ca.constant().select(cc.axis(), idx));
         }
         if (m instanceof Member.LayerNormChannels) {
             Op.LayerNorm ln = (Op.LayerNorm) op;
-            int[] idx = axisKeep(ln.features(), m.offset(), channels, keep);
+            int[] idx = axisKeep(ln.features(), pos, keep);
             return ln.withParams(ln.scale().select(0, idx), sel(ln.bias(), 0, idx));
+        }
+        if (m instanceof Member.ChannelReorder) {
+            return reorder(op, m, pos, keep);
         }
         if (m instanceof Member.SliceBounds) {
             // each bound moves down by the removed group channels that sit below it
             Op.Slice sl = (Op.Slice) op;
-            return new Op.Slice(sl.axis(), sl.start() - removedBelow(sl.start(), m.offset(), channels, keep),
-                    sl.end() - removedBelow(sl.end(), m.offset(), channels, keep));
+            int start = sl.start() - removedBelow(sl.start(), pos, keep);
+            int end = sl.end() - removedBelow(sl.end(), pos, keep);
+            if (end <= start) {
+                throw new PruningException("cutting these channels would leave Slice '" + m.node() + "' empty (it keeps "
+                        + "only removed channels); keep at least one of them");
+            }
+            return new Op.Slice(sl.axis(), start, end);
         }
         Member.ConsumerLinear cl = (Member.ConsumerLinear) m;
         Op.Linear l = (Op.Linear) op;
         int blocks = l.inFeatures() / cl.blockSize();
-        int[] idx = axisKeep(blocks, cl.offset(), channels, keep);
+        int[] idx = axisKeep(blocks, pos, keep);
         return new Op.Linear(l.weight().select(1, columns(idx, cl.blockSize())), l.bias());
+    }
+
+    /**
+     * A shuffle or gather the channels pass through, after the cut: a {@link Op.ChannelGather} whose output o
+     * (of those left) reads the new index of its old source. Outputs whose source is a removed group channel
+     * go; the others keep their order.
+     */
+    private static Op reorder(Op op, Member m, int[] pos, int[] keep) {
+        if (!(op instanceof Op.ChannelGather g)) {
+            throw new PruningException("node '" + m.node() + "' (" + op.onnxType() + ") must be a ChannelGather here;"
+                    + " Thinning.keep turns a channel shuffle into one first");
+        }
+        return gatherAfterCut(g.indices(), pos, keep);
+    }
+
+    /** The gather that replaces {@code sources} once the group channels outside {@code keep} are removed. */
+    static Op.ChannelGather gatherAfterCut(int[] sources, int[] pos, int[] keep) {
+        int width = 0;
+        for (int src : sources) {
+            width = Math.max(width, src + 1);
+        }
+        for (int p : pos) {
+            width = Math.max(width, p + 1);
+        }
+        int[] newIndex = new int[width];
+        int[] kept = axisKeep(width, pos, keep);
+        java.util.Arrays.fill(newIndex, -1);
+        for (int i = 0; i < kept.length; i++) {
+            newIndex[kept[i]] = i;
+        }
+        int n = 0;
+        for (int src : sources) {
+            n += newIndex[src] >= 0 ? 1 : 0;
+        }
+        if (n == 0) {
+            throw new PruningException("cutting these channels would leave a channel gather with no channel");
+        }
+        int[] out = new int[n];
+        int k = 0;
+        for (int src : sources) {
+            if (newIndex[src] >= 0) {
+                out[k++] = newIndex[src];
+            }
+        }
+        return new Op.ChannelGather(out);
     }
 
     /**

@@ -110,18 +110,65 @@ class ModernCouplingTest {
                 .build();
     }
 
-    @Test
-    void channelShuffleAfterTheSplitIsRefusedNamingIt() {
-        Network net = split(3);
-        // 'a' passes the left half straight to the shuffle, and so does the branch conv 'c'
-        for (String conv : List.of("a", "c")) {
-            PruningException e = assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf(conv));
-            assertThat(e.getMessage()).contains("'shuffle'");
+    /**
+     * The original with the removed group channels silenced where they are read: every consumer's weights on
+     * those channels set to zero. Removing the channels for real must give exactly this network's outputs.
+     */
+    static Network silenced(Network net, ChannelGroup g, int[] keep) {
+        java.util.Set<Integer> kept = new java.util.HashSet<>();
+        for (int k : keep) {
+            kept.add(k);
         }
-        // 'b' is the right half, read only by the branch conv: prunable, both slices move
+        java.util.Map<String, dev.thinet4j.model.Node> repl = new java.util.HashMap<>();
+        for (Member m : g.consumers()) {
+            Op.Conv c = (Op.Conv) net.node(m.node()).op();
+            float[] w = c.weight().data();
+            int cin = c.weight().dim(1);
+            int kk = c.weight().dim(2) * c.weight().dim(3);
+            int[] pos = g.positions(m);
+            for (int ch = 0; ch < pos.length; ch++) {
+                if (pos[ch] < 0 || kept.contains(ch)) {
+                    continue;
+                }
+                for (int o = 0; o < c.outChannels(); o++) {
+                    java.util.Arrays.fill(w, (o * cin + pos[ch]) * kk, (o * cin + pos[ch] + 1) * kk, 0f);
+                }
+            }
+            repl.put(m.node(), net.node(m.node()).withOp(c.withWeights(Tensor.of(w, c.weight().shape()), c.bias())));
+        }
+        return net.replace(repl);
+    }
+
+    static void assertThinningIsExact(Network net, ChannelGroup g, int[] keep) {
+        Network thin = Thinning.keep(net, g, keep);
+        float[] x = dev.thinet4j.testing.Forward.images(net, 2, 17);
+        double err = dev.thinet4j.testing.Forward.relError(dev.thinet4j.testing.Forward.run(thin, x, 2),
+                dev.thinet4j.testing.Forward.run(silenced(net, g, keep), x, 2));
+        assertThat(err).as("thinned vs silenced original").isLessThanOrEqualTo(1e-5);
+    }
+
+    @Test
+    void channelsScatteredByTheShuffleAreFollowedAndCutExactly() {
+        Network net = split(3);
+        // 'a' sits at [0, 4) of cat, passes the left half to the shuffle, which interleaves it: 0, 2, 4, 6 of 10
+        ChannelGroup a = new DependencyGraph(net).groupOf("a");
+        assertThat(a.members()).contains(new Member.ChannelReorder("shuffle", 0), new Member.ConsumerConv("head", -1));
+        assertThat(a.positions(new Member.ConsumerConv("head", -1))).containsExactly(0, 2, 4, 6);
+        assertThinningIsExact(net, a, new int[]{1, 2});
+        Network thin = Thinning.keep(net, a, new int[]{1, 2});
+        // the shuffle of the uneven halves is written out as a gather over the 8 channels left (a1 a2 c0 … c5):
+        // the old order 0 5 1 6 2 7 3 8 4 9 without the removed a0 and a3, renumbered
+        assertEquals(new Op.ChannelGather(new int[]{3, 0, 4, 1, 5, 6, 2, 7}), thin.node("shuffle").op());
+        // the branch conv 'c' sits at 4 … 9 of the 10 joined channels; the shuffle sends input p to output
+        // 2p for p < 5, else 2(p − 5) + 1: 8, 1, 3, 5, 7, 9
+        ChannelGroup c = new DependencyGraph(net).groupOf("c");
+        assertThat(c.positions(new Member.ConsumerConv("head", -1))).containsExactly(8, 1, 3, 5, 7, 9);
+        assertThinningIsExact(net, c, new int[]{0, 3, 5});
+        // 'b' is the right half, read only by the branch conv: both slices move
         ChannelGroup b = new DependencyGraph(net).groupOf("b");
         assertThat(b.consumers()).containsExactly(new Member.ConsumerConv("c", 0));
         assertThat(b.members()).contains(new Member.SliceBounds("left", 4), new Member.SliceBounds("right", 4));
+        assertThinningIsExact(net, b, new int[]{0, 1, 4});
     }
 
     @Test
@@ -153,16 +200,25 @@ class ModernCouplingTest {
     }
 
     @Test
-    void partialSliceOfTheGroupIsRefusedNamingTheSlice() {
+    void aSliceHoldingPartOfTheGroupPassesOnlyThoseChannels() {
         Random r = new Random(5);
         Network net = Network.builder("partial").input("input", 3, 6, 6)
                 .add("a", conv(r, 3, 4, 3, 1, 1), "input")
-                .add("half", new Op.Slice(1, 0, 2), "a")
+                .add("half", new Op.Slice(1, 1, 3), "a")
                 .add("c", conv(r, 2, 2, 1, 1, 0), "half")
-                .output("c")
+                .add("d", conv(r, 4, 2, 1, 1, 0), "a")
+                .add("sum", new Op.Add(), "c", "d")
+                .output("sum")
                 .build();
-        PruningException e = assertThrows(PruningException.class, () -> new DependencyGraph(net).groupOf("a"));
-        assertThat(e.getMessage()).contains("'half'").contains("[0, 2)");
+        ChannelGroup g = new DependencyGraph(net).groupOf("a");
+        assertThat(g.positions(new Member.ConsumerConv("c", -1))).containsExactly(-1, 0, 1, -1);
+        for (int[] keep : new int[][]{{0, 2}, {1, 3}, {2}, {1}}) {
+            assertThinningIsExact(net, g, keep);
+        }
+        // keeping neither of the sliced channels would leave the slice empty
+        PruningException e = assertThrows(PruningException.class, () -> Thinning.keep(net, g, new int[]{0, 3}));
+        assertThat(e.getMessage()).contains("'half'").contains("empty");
+        assertEquals(new Op.Slice(1, 0, 1), Thinning.keep(net, g, new int[]{1, 3}).node("half").op());
     }
 
     @Test
