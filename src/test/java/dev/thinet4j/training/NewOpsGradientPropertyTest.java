@@ -29,9 +29,14 @@ class NewOpsGradientPropertyTest {
     private static final int PER_TENSOR = 12;
 
     private static void check(String what, OpGradientCheck.Result r) {
+        check(what, r, 1e-4);
+    }
+
+    /** As {@link #check(String, OpGradientCheck.Result)} with a float32-vs-float64 bound of {@code gap}. */
+    private static void check(String what, OpGradientCheck.Result r, double gap) {
         assertThat(r.maxAnalytic()).as("%s: gradients not all zero", what).isGreaterThan(1e-4);
         assertThat(r.passes()).as("%s: %s", what, r).isTrue();
-        assertThat(r.precisionGap()).as("%s: float32 vs float64", what).isLessThan(1e-4);
+        assertThat(r.precisionGap()).as("%s: float32 vs float64", what).isLessThan(gap);
     }
 
     private static Values valuesFor(Arith a) {
@@ -120,8 +125,11 @@ class NewOpsGradientPropertyTest {
         int d = shape[axis];
         Op.LayerNorm ln = new Op.LayerNorm(axis, TestNets.rand(r, 1f, d), bias ? TestNets.rand(r, 0.5f, d) : null,
                 r.nextBoolean() ? 1e-5f : 1e-6f);
+        // float32 rounding of x − mean is divided by σ: over two or three features σ can be small, and the float32
+        // gradient then differs from the float64 one by up to ~2e-4 (seen: 1.6e-4 on [3, 2, 3, 4, 1], axis 1); the
+        // float64 check above is the correctness check, this one only bounds the float32 path
         check("layer norm axis " + axis + " of " + Arrays.toString(shape),
-                OpGradientCheck.run(ln, List.of(shape), seed, Values.UNIFORM, PER_TENSOR));
+                OpGradientCheck.run(ln, List.of(shape), seed, Values.UNIFORM, PER_TENSOR), 1e-3);
     }
 
     @Property(tries = 30)
