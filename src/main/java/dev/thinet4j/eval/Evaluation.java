@@ -71,6 +71,7 @@ public final class Evaluation {
         Objects.requireNonNull(images, "images");
         checkBatch(batch);
         checkFits(engine.network(), images);
+        checkClassifier(engine.network());
         if (labels == null && !images.hasLabels()) {
             throw new IllegalStateException("no labels: pass a labels array or use a labelled image source");
         }
@@ -206,6 +207,30 @@ public final class Evaluation {
     private static void checkBatch(int batch) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batch);
+        }
+    }
+
+    /**
+     * Top-1 needs one output of class scores: [N, classes], or [N, classes, 1, …, 1]. A detector's heads or a
+     * dense prediction map are refused, naming the outputs and their shapes.
+     */
+    private static void checkClassifier(Network net) {
+        java.util.Map<String, int[]> shapes = net.shapes(1);
+        StringBuilder outs = new StringBuilder();
+        for (String o : net.outputs()) {
+            outs.append(outs.length() == 0 ? "" : ", ").append('\'').append(o).append("' ")
+                    .append(java.util.Arrays.toString(shapes.get(o)).replace("[1,", "[N,"));
+        }
+        if (net.outputs().size() != 1) {
+            throw new IllegalArgumentException("top-1 accuracy needs a classifier with one output; '" + net.name()
+                    + "' has " + net.outputs().size() + ": " + outs);
+        }
+        int[] s = shapes.get(net.outputs().get(0));
+        for (int i = 2; i < s.length; i++) {
+            if (s[i] != 1) {
+                throw new IllegalArgumentException("top-1 accuracy needs class scores [N, classes]; the output of '"
+                        + net.name() + "' is " + outs);
+            }
         }
     }
 

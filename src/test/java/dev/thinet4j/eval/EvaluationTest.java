@@ -141,4 +141,26 @@ class EvaluationTest {
         assertThat(unmeasured.hasAccuracy()).isFalse();
         assertThat(unmeasured.hasLatency()).isFalse();
     }
+
+    @Test
+    void topOneRefusesADetectorsHeadsAndADenseMapNamingTheOutputs() {
+        java.util.Random r = new java.util.Random(3);
+        Network heads = Network.builder("two-heads").input("input", 3, 8, 8)
+                .add("a", TestNets.conv(r, 3, 5, 3, 1, 1), "input")
+                .add("b", TestNets.conv(r, 3, 4, 3, 2, 1), "input")
+                .output("a").output("b")
+                .build();
+        float[] x = Forward.images(heads, 4, 1);
+        ImageSource images = ImageSources.fromArray(x, 4, 3, 8, 8, new int[]{0, 1, 2, 3});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> dev.thinet4j.eval.Evaluation.accuracy(heads, images, null, 2));
+        assertThat(e.getMessage()).contains("one output").contains("'a' [N, 5, 8, 8]").contains("'b' [N, 4, 4, 4]");
+        Network dense = Network.builder("dense").input("input", 3, 8, 8)
+                .add("a", TestNets.conv(r, 3, 5, 3, 1, 1), "input")
+                .output("a")
+                .build();
+        e = assertThrows(IllegalArgumentException.class,
+                () -> dev.thinet4j.eval.Evaluation.accuracy(dense, images, null, 2));
+        assertThat(e.getMessage()).contains("[N, classes]").contains("[N, 5, 8, 8]");
+    }
 }
