@@ -323,7 +323,13 @@ public final class BenchReport {
         Map<String, Map<String, Score>> rows = new TreeMap<>();
         for (Score s : scores) {
             if (s.benchmark().equals("ForwardBenchmark")) {
-                String key = s.file() + "\u0000" + s.params().get("model") + "|"
+                String model = s.params().get("model");
+                if ("onnx".equals(model)) {
+                    // ONNX-file variant: the file's name stands for the model
+                    String f = s.params().getOrDefault("file", "-");
+                    model = Path.of(f).getFileName().toString().replaceFirst("\\.onnx$", "");
+                }
+                String key = s.file() + "\u0000" + model + "|"
                         + String.format(Locale.ROOT, "%03d", s.param("batch"));
                 rows.computeIfAbsent(key, k -> new HashMap<>()).put(s.params().get("runtime"), s);
             }

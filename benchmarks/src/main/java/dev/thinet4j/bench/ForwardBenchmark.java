@@ -15,6 +15,7 @@ import dev.thinet4j.reconstruction.Reconstruction;
 import dev.thinet4j.selection.Criterion;
 import dev.thinet4j.model.Network;
 import dev.thinet4j.onnx.OnnxExporter;
+import dev.thinet4j.onnx.OnnxImporter;
 import dev.thinet4j.zoo.ResNet;
 import dev.thinet4j.zoo.Vgg;
 import dev.thinet4j.zoo.VggConfig;
@@ -56,10 +57,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * (4.1 GMAC per image). Weights are seeded ({@link ZooOptions#randomized}: random BN
  * statistics and conv biases), the input is a seeded standard-normal batch, the same for both engines.
  *
+ * <p>{@code onnx}: an ONNX file given by {@link #file} (e.g. a torchvision model exported by
+ * {@code tools/bench/export_torchvision.py}). Ours runs the network {@link OnnxImporter#load} imports from it
+ * (ConvNeXt's channels-last regions rewritten channels-first, and so on); ONNX Runtime runs the original file as
+ * exported, not a re-export of ours. The file needs a dynamic (or matching) batch dimension.
+ *
  * <p>Threads: ND4J's native ops use {@code OMP_NUM_THREADS}; ORT gets an intra-op pool of the same size
  * ({@code Nd4j.getEnvironment().maxThreads()}), one inter-op thread, sequential execution and graph
  * optimisation level ALL (so ORT folds BN into the convolutions; ours runs the graph as imported).
- * The set-up checks that both engines give the same logits (within 1e-3 of the largest) and fails
+ * The set-up checks that both engines give the same logits (within 1e-3 of the largest |logit|; for the zoo
+ * models the bound is at least 1e-3 absolute, for {@code onnx} files it is relative only, since random-init
+ * torchvision networks can give logits of 1e-3 or less, and the largest is ORT's) and fails
  * the trial otherwise, then releases the engine not timed. Only {@code session.run} / {@code engine.forward}
  * are timed; output tensors are closed inside the timed call.
  */
@@ -74,9 +82,16 @@ public class ForwardBenchmark {
     /** Seed of the weights and of the input. */
     static final long SEED = 20170922L;
 
-    /** The network: {@code vgg16_bn} (GAP head) or {@code resnet50}. */
+    /** The network: {@code vgg16_bn} (GAP head), its variants, {@code resnet50}, or {@code onnx} (see {@link #file}). */
     @Param({"vgg16_bn", "vgg16_bn_folded", "vgg16_bn_pruned", "resnet50"})
     public String model;
+
+    /**
+     * For {@code model=onnx}: the ONNX file, e.g. {@code -p model=onnx -p file=/tmp/real/efficientnet_b0.onnx,...}
+     * (one trial per file). Ignored by the zoo models; {@code -} (the default) means none.
+     */
+    @Param({"-"})
+    public String file;
 
     /** Images per forward pass. */
     @Param({"1", "8"})
@@ -97,12 +112,26 @@ public class ForwardBenchmark {
     private String ortInputName;
     private Path onnxFile;
 
+    private boolean fromFile;
+
     @Setup(Level.Trial)
     public void setUp() throws Exception {
-        Network net = network(model);
+        fromFile = model.equals("onnx");
+        Network net;
+        Path ortFile;
+        if (fromFile) {
+            if (file.equals("-") || file.isBlank()) {
+                throw new IllegalArgumentException("model=onnx needs -p file=PATH.onnx");
+            }
+            ortFile = Path.of(file);
+            net = OnnxImporter.load(ortFile);
+        } else {
+            net = network(model);
+            onnxFile = Files.createTempFile("thinet4j-bench-" + model + "-", ".onnx");
+            OnnxExporter.save(net, onnxFile);
+            ortFile = onnxFile;
+        }
         int threads = Nd4j.getEnvironment().maxThreads();
-        onnxFile = Files.createTempFile("thinet4j-bench-" + model + "-", ".onnx");
-        OnnxExporter.save(net, onnxFile);
 
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions opts = new OrtSession.SessionOptions()) {
@@ -110,7 +139,7 @@ public class ForwardBenchmark {
             opts.setInterOpNumThreads(1);
             opts.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             opts.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-            session = env.createSession(onnxFile.toString(), opts);
+            session = env.createSession(ortFile.toString(), opts);
         }
         ortInputName = session.getInputNames().iterator().next();
         engine = new InferenceEngine(net);
@@ -134,7 +163,7 @@ public class ForwardBenchmark {
             throw new IllegalArgumentException("unknown runtime '" + runtime + "': thinet4j or onnxruntime");
         }
         System.out.printf("%n[ForwardBenchmark] %s batch %d: %d MACs per image, ND4J maxThreads=%d (OMP_NUM_THREADS=%s),"
-                        + " ORT intra-op=%d%n", model, batch, ModelSize.of(net).totalMacs(), threads,
+                        + " ORT intra-op=%d%n", fromFile ? file : model, batch, ModelSize.of(net).totalMacs(), threads,
                 System.getenv("OMP_NUM_THREADS"), threads);
     }
 
@@ -146,7 +175,7 @@ public class ForwardBenchmark {
             case "vgg16_bn_pruned" -> pruned(vgg16Bn(options));
             case "resnet50" -> ResNet.resnet50(options);
             default -> throw new IllegalArgumentException("unknown model '" + model
-                    + "': vgg16_bn, vgg16_bn_folded, vgg16_bn_pruned or resnet50");
+                    + "': vgg16_bn, vgg16_bn_folded, vgg16_bn_pruned, resnet50 or onnx (with -p file=PATH)");
         };
     }
 
@@ -184,12 +213,18 @@ public class ForwardBenchmark {
         double largest = 0;
         double diff = 0;
         for (int i = 0; i < ours.length; i++) {
-            largest = Math.max(largest, Math.abs(ours[i]));
+            largest = Math.max(largest, Math.abs(fromFile ? ort[i] : ours[i]));
             diff = Math.max(diff, Math.abs(ours[i] - ort[i]));
         }
-        if (!(diff <= 1e-3 * Math.max(1, largest))) {
-            throw new IllegalStateException(model + ": ours and ORT differ by " + diff + " (largest logit " + largest + ")");
+        String name = fromFile ? file : model;
+        // zoo models: 1e-3 of max(1, largest) as before; ONNX files: relative to the largest logit only
+        double bound = 1e-3 * (fromFile ? largest : Math.max(1, largest));
+        if (!(diff <= bound) || (fromFile && largest == 0)) {
+            throw new IllegalStateException(name + ": ours and ORT differ by " + diff + " (largest |logit| " + largest
+                    + ", bound " + bound + ")");
         }
+        System.out.printf("%n[ForwardBenchmark] %s: same logits, max |ours − ORT| = %.3g, largest |logit| = %.3g%n",
+                name, diff, largest);
     }
 
     private void closeOrt() throws OrtException {
@@ -212,7 +247,9 @@ public class ForwardBenchmark {
     public void tearDown() throws Exception {
         closeOrt();
         closeOurs();
-        Files.deleteIfExists(onnxFile);
+        if (onnxFile != null) {
+            Files.deleteIfExists(onnxFile);
+        }
     }
 
     /**
