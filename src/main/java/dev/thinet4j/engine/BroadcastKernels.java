@@ -3,6 +3,7 @@ package dev.thinet4j.engine;
 import dev.thinet4j.model.Arith;
 import dev.thinet4j.model.Node;
 import dev.thinet4j.model.Op;
+import dev.thinet4j.model.Shapes;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -28,20 +29,9 @@ final class BroadcastKernels {
     private BroadcastKernels() {
     }
 
-    /** The libnd4j op name of an arithmetic. */
-    static String nativeName(Arith a) {
-        return switch (a) {
-            case ADD -> "add";
-            case SUB -> "subtract";
-            case MUL -> "multiply";
-            case DIV -> "divide";
-            case POW -> "Pow";
-        };
-    }
-
     /** z = a ∘ b with broadcasting; {@code z} has the broadcast shape (it may be {@code a} itself). */
     static void exec(Arith arith, INDArray a, INDArray b, INDArray z) {
-        Nd4j.exec(DynamicCustomOp.builder(nativeName(arith)).addInputs(a, b).addOutputs(z).build());
+        Nd4j.exec(DynamicCustomOp.builder(arith.nd4jOpName()).addInputs(a, b).addOutputs(z).build());
     }
 
     /** {@code a} with leading axes of length 1 up to {@code rank} (a view; {@code a} itself when already so). */
@@ -49,10 +39,7 @@ final class BroadcastKernels {
         if (a.rank() == rank) {
             return a;
         }
-        long[] s = new long[rank];
-        Arrays.fill(s, 1);
-        System.arraycopy(a.shape(), 0, s, rank - a.rank(), a.rank());
-        return a.reshape('c', s);
+        return a.reshape('c', Shapes.padLeft(a.shape(), rank));
     }
 
     /**
@@ -157,12 +144,7 @@ final class BroadcastKernels {
         }
 
         private INDArray constantOfRank(int rank) {
-            long[] s = new long[rank];
-            Arrays.fill(s, 1);
-            for (int i = 0; i < constShape.length; i++) {
-                s[rank - constShape.length + i] = constShape[i];
-            }
-            return NdArrays.fromFloats(constData, s);
+            return NdArrays.fromFloats(constData, Shapes.padLeft(NdArrays.longs(constShape), rank));
         }
 
         private synchronized INDArray nhwcConstant() {

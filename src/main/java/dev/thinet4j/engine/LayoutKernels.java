@@ -143,25 +143,7 @@ final class LayoutKernels {
         ChannelGather(Node node, Op.ChannelGather op) {
             super(node);
             this.indices = op.indices();
-            this.runs = runs(indices);
-        }
-
-        /** Maximal runs of consecutive sources, flattened as (output start, source start, length) triples. */
-        static int[] runs(int[] indices) {
-            int[] r = new int[3 * indices.length];
-            int n = 0;
-            int o = 0;
-            while (o < indices.length) {
-                int len = 1;
-                while (o + len < indices.length && indices[o + len] == indices[o] + len) {
-                    len++;
-                }
-                r[n++] = o;
-                r[n++] = indices[o];
-                r[n++] = len;
-                o += len;
-            }
-            return Arrays.copyOf(r, n);
+            this.runs = op.runs();
         }
 
         @Override

@@ -7,25 +7,35 @@ package dev.thinet4j.model;
  */
 public enum Arith {
     /** a + b. */
-    ADD("Add"),
+    ADD("Add", "add"),
     /** a − b. */
-    SUB("Sub"),
+    SUB("Sub", "subtract"),
     /** a · b. */
-    MUL("Mul"),
+    MUL("Mul", "multiply"),
     /** a / b (IEEE float division). */
-    DIV("Div"),
+    DIV("Div", "divide"),
     /** a<sup>b</sup> (float {@code Math.pow}). */
-    POW("Pow");
+    POW("Pow", "Pow");
 
     private final String onnxType;
+    private final String nd4jOpName;
 
-    Arith(String onnxType) {
+    Arith(String onnxType, String nd4jOpName) {
         this.onnxType = onnxType;
+        this.nd4jOpName = nd4jOpName;
     }
 
     /** @return the ONNX operator type */
     public String onnxType() {
         return onnxType;
+    }
+
+    /**
+     * @return the name of libnd4j's broadcastable pairwise custom op for the arithmetic ({@code add},
+     *         {@code subtract}, {@code multiply}, {@code divide}, {@code Pow}), as run by the engine and the trainer
+     */
+    public String nd4jOpName() {
+        return nd4jOpName;
     }
 
     /** @return the ONNX operator type's arithmetic, or null when {@code type} is none of them */

@@ -1099,6 +1099,29 @@ public sealed interface Op {
             return indices[o];
         }
 
+        /**
+         * The maximal runs of output channels whose sources are consecutive (indices[o + 1] = indices[o] + 1),
+         * flattened as (first output channel, first source channel, length) triples in output order.
+         *
+         * @return a new array of 3·(number of runs) entries
+         */
+        public int[] runs() {
+            int[] r = new int[3 * indices.length];
+            int n = 0;
+            int o = 0;
+            while (o < indices.length) {
+                int len = 1;
+                while (o + len < indices.length && indices[o + len] == indices[o] + len) {
+                    len++;
+                }
+                r[n++] = o;
+                r[n++] = indices[o];
+                r[n++] = len;
+                o += len;
+            }
+            return Arrays.copyOf(r, n);
+        }
+
         @Override
         public ChannelRule channelRule() {
             return ChannelRule.INDEX_MAP;

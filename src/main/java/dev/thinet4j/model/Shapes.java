@@ -27,6 +27,21 @@ public final class Shapes {
     }
 
     /**
+     * A shape given rank {@code rank} by prepending 1s: the operand's shape as NumPy / ONNX broadcasting
+     * right-aligns it.
+     *
+     * @param shape a shape of rank ≤ {@code rank}. Not modified.
+     * @param rank  the rank wanted
+     * @return a new array of length {@code rank}
+     */
+    public static long[] padLeft(long[] shape, int rank) {
+        long[] out = new long[rank];
+        Arrays.fill(out, 1);
+        System.arraycopy(shape, 0, out, rank - shape.length, shape.length);
+        return out;
+    }
+
+    /**
      * NumPy / ONNX multidirectional broadcasting: shapes are right-aligned, and each pair of
      * dimensions must be equal or contain a 1.
      *

@@ -29,31 +29,12 @@ final class ArithOps {
     private ArithOps() {
     }
 
-    /** libnd4j's broadcastable pairwise op for the arithmetic. */
-    static String nativeName(Arith a) {
-        return switch (a) {
-            case ADD -> "add";
-            case SUB -> "subtract";
-            case MUL -> "multiply";
-            case DIV -> "divide";
-            case POW -> "Pow";
-        };
-    }
-
-    /** {@code shape} with 1s prepended to rank {@code rank}. */
-    static long[] padLeft(long[] shape, int rank) {
-        long[] out = new long[rank];
-        Arrays.fill(out, 1);
-        System.arraycopy(shape, 0, out, rank - shape.length, shape.length);
-        return out;
-    }
-
     /** {@code a} viewed (or copied, when not c-contiguous) at rank {@code rank} with 1s prepended. */
     static INDArray atRank(INDArray a, int rank) {
         if (a.rank() == rank) {
             return a;
         }
-        return a.reshape('c', padLeft(a.shape(), rank));
+        return a.reshape('c', Shapes.padLeft(a.shape(), rank));
     }
 
     /** y = a ∘ b with broadcasting, into a new array of shape {@code out}. */
@@ -61,7 +42,7 @@ final class ArithOps {
         INDArray y = org.nd4j.linalg.factory.Nd4j.createUninitialized(type, Nd.longs(out));
         INDArray a2 = atRank(a, out.length);
         INDArray b2 = atRank(b, out.length);
-        Nd.exec(nativeName(arith), new INDArray[]{a2, b2}, new INDArray[]{y});
+        Nd.exec(arith.nd4jOpName(), new INDArray[]{a2, b2}, new INDArray[]{y});
         closeIfCopy(a2, a);
         closeIfCopy(b2, b);
         return y;
@@ -88,7 +69,7 @@ final class ArithOps {
         if (Arrays.equals(fs, shape)) {
             return full;
         }
-        long[] padded = padLeft(shape, fs.length);
+        long[] padded = Shapes.padLeft(shape, fs.length);
         List<Integer> axes = new ArrayList<>();
         for (int i = 0; i < fs.length; i++) {
             if (padded[i] == 1 && fs[i] != 1) {
@@ -249,7 +230,7 @@ final class ArithOps {
                 lnC = null;
                 try (var ignored = org.nd4j.linalg.factory.Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                     INDArray t = Nd.toNd(constantTensor, type);
-                    c = t.reshape('c', padLeft(t.shape(), rank)).dup('c');
+                    c = t.reshape('c', Shapes.padLeft(t.shape(), rank)).dup('c');
                     Nd.close(t);
                 }
             }

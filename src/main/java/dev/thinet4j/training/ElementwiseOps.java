@@ -20,71 +20,91 @@ final class ElementwiseOps {
     private ElementwiseOps() {
     }
 
-    /** y = max(x, 0); ∂x = ∂y where y > 0, else 0 (native {@code relu_bp} on the saved output). */
-    static final class Relu extends TrainOp {
-        private INDArray y;
+    /**
+     * A one-input op whose backward needs one array of the forward: its input x or its output y. Subclasses
+     * state the formula only: {@link #value} for y, {@link #gradient} for ∂x.
+     */
+    abstract static class UnaryOp extends TrainOp {
+        /** Which forward array the backward needs. */
+        enum Keep { INPUT, OUTPUT }
 
-        Relu(Node node, DataType type) {
+        private final Keep keep;
+        private INDArray saved;
+
+        UnaryOp(Node node, DataType type, Keep keep) {
             super(node, type);
+            this.keep = keep;
         }
 
+        /** y for x, as a new array (x not modified). */
+        abstract INDArray value(INDArray x);
+
+        /** ∂x from ∂y and the kept array (x or y, per {@link Keep}), as a new array (neither modified). */
+        abstract INDArray gradient(INDArray gradOut, INDArray saved);
+
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray out = Transforms.relu(in.get(0), true);
+        final INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+            INDArray x = in.get(0);
+            INDArray y = value(x);
             if (save) {
-                y = out;
+                saved = keep == Keep.INPUT ? x : y;
             }
-            return out;
+            return y;
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
+        final INDArray[] backward(INDArray gradOut, boolean[] need) {
             if (!need[0]) {
                 return new INDArray[]{null};
             }
-            INDArray gx = gradOut.ulike();
-            Nd.exec("relu_bp", new INDArray[]{y, gradOut}, new INDArray[]{gx});
-            return new INDArray[]{gx};
+            return new INDArray[]{gradient(gradOut, saved)};
         }
 
         @Override
-        void clear() {
-            y = null;
+        final void clear() {
+            saved = null;
+        }
+    }
+
+    /** y = max(x, 0); ∂x = ∂y where y > 0, else 0 (native {@code relu_bp} on the saved output). */
+    static final class Relu extends UnaryOp {
+        Relu(Node node, DataType type) {
+            super(node, type, Keep.OUTPUT);
+        }
+
+        @Override
+        INDArray value(INDArray x) {
+            return Transforms.relu(x, true);
+        }
+
+        @Override
+        INDArray gradient(INDArray gradOut, INDArray y) {
+            INDArray gx = gradOut.ulike();
+            Nd.exec("relu_bp", new INDArray[]{y, gradOut}, new INDArray[]{gx});
+            return gx;
         }
     }
 
     /** y = x for x ≥ 0, α·x otherwise; ∂x = ∂y·(x ≥ 0 ? 1 : α) (native {@code lrelu_bp}, float argument α). */
-    static final class LeakyRelu extends TrainOp {
+    static final class LeakyRelu extends UnaryOp {
         private final double alpha;
-        private INDArray x;
 
         LeakyRelu(Node node, Op.LeakyRelu op, DataType type) {
-            super(node, type);
+            super(node, type, Keep.INPUT);
             this.alpha = op.alpha();
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            if (save) {
-                x = in.get(0);
-            }
-            return Transforms.leakyRelu(in.get(0), alpha, true);
+        INDArray value(INDArray x) {
+            return Transforms.leakyRelu(x, alpha, true);
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
+        INDArray gradient(INDArray gradOut, INDArray x) {
             INDArray gx = gradOut.ulike();
             Nd4j.exec(DynamicCustomOp.builder("lrelu_bp").addInputs(x, gradOut).addOutputs(gx)
                     .addFloatingPointArguments(alpha).build());
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            x = null;
+            return gx;
         }
     }
 
@@ -92,79 +112,52 @@ final class ElementwiseOps {
      * y = min(max(x, lo), hi) (native {@code clipbyvalue}); ∂x = ∂y where lo &lt; x &lt; hi, else 0 (PyTorch's
      * hardtanh / ReLU6 rule), as a mask product.
      */
-    static final class Clip extends TrainOp {
+    static final class Clip extends UnaryOp {
         private final double min;
         private final double max;
-        private INDArray x;
 
         Clip(Node node, Op.Clip op, DataType type) {
-            super(node, type);
+            super(node, type, Keep.INPUT);
             this.min = op.min();
             this.max = op.max();
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray input = in.get(0);
-            INDArray y = input.ulike();
-            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(input).addOutputs(y)
-                    .addFloatingPointArguments(min, max).build());
-            if (save) {
-                x = input;
-            }
-            return y;
+        INDArray value(INDArray x) {
+            return clip(x, min, max);
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
-            INDArray above = x.gt(min);
-            INDArray below = x.lt(max);
-            INDArray mask = above.castTo(type);
-            INDArray belowT = below.castTo(type);
-            mask.muli(belowT);
+        INDArray gradient(INDArray gradOut, INDArray x) {
+            INDArray mask = openInterval(x, min, max, type);
             INDArray gx = gradOut.mul(mask);
-            Nd.close(above, below, mask, belowT);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            x = null;
+            Nd.close(mask);
+            return gx;
         }
     }
 
+    /** min(max(v, lo), hi) by native {@code clipbyvalue}, as a new array. */
+    static INDArray clip(INDArray v, double lo, double hi) {
+        INDArray y = v.ulike();
+        Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(v).addOutputs(y)
+                .addFloatingPointArguments(lo, hi).build());
+        return y;
+    }
+
     /** y = 1/(1 + e^−x); ∂x = ∂y·y·(1 − y). */
-    static final class Sigmoid extends TrainOp {
-        private INDArray y;
-
+    static final class Sigmoid extends UnaryOp {
         Sigmoid(Node node, DataType type) {
-            super(node, type);
+            super(node, type, Keep.OUTPUT);
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray out = Transforms.sigmoid(in.get(0), true);
-            if (save) {
-                y = out;
-            }
-            return out;
+        INDArray value(INDArray x) {
+            return Transforms.sigmoid(x, true);
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
-            INDArray gx = y.rsub(1.0).muli(y).muli(gradOut);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            y = null;
+        INDArray gradient(INDArray gradOut, INDArray y) {
+            return y.rsub(1.0).muli(y).muli(gradOut);
         }
     }
 
@@ -173,31 +166,28 @@ final class ElementwiseOps {
      * broadcast max/exp/sum/divide on other axes (the native op gives wrong sums there in ND4J 1.0.0-M2.1,
      * see the engine's softmax kernel). Backward: ∂x = y·(∂y − Σ_axis ∂y·y).
      */
-    static final class Softmax extends TrainOp {
+    static final class Softmax extends UnaryOp {
         private final int axis;
-        private INDArray y;
-        private int savedAxis;
 
         Softmax(Node node, Op.Softmax op, DataType type) {
-            super(node, type);
+            super(node, type, Keep.OUTPUT);
             this.axis = op.axis();
         }
 
-        @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray x = in.get(0);
-            int rank = x.rank();
+        /** The axis as an index into {@code a}'s dimensions (x and y have the same rank). */
+        private int axisFor(INDArray a) {
+            int rank = a.rank();
             int ax = axis < 0 ? axis + rank : axis;
             if (ax < 0 || ax >= rank) {
                 throw new IllegalArgumentException("node '" + node.name() + "': Softmax axis " + axis
-                        + " out of range for input " + Nd.fmt(x));
+                        + " out of range for input " + Nd.fmt(a));
             }
-            INDArray out = softmax(x, ax);
-            if (save) {
-                y = out;
-                savedAxis = ax;
-            }
-            return out;
+            return ax;
+        }
+
+        @Override
+        INDArray value(INDArray x) {
+            return softmax(x, axisFor(x));
         }
 
         static INDArray softmax(INDArray x, int ax) {
@@ -217,20 +207,12 @@ final class ElementwiseOps {
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
+        INDArray gradient(INDArray gradOut, INDArray y) {
             INDArray prod = gradOut.mul(y);
-            INDArray dot = prod.sum(true, savedAxis);
+            INDArray dot = prod.sum(true, axisFor(y));
             INDArray gx = gradOut.sub(dot).muli(y);
             Nd.close(prod, dot);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            y = null;
+            return gx;
         }
     }
 
@@ -316,46 +298,35 @@ final class ElementwiseOps {
      * y = max(0, min(1, α·x + β)) (native {@code clipbyvalue} of the affine map); ∂x = ∂y·α where
      * 0 &lt; α·x + β &lt; 1, else 0 (PyTorch's rule at the kinks).
      */
-    static final class HardSigmoid extends TrainOp {
+    static final class HardSigmoid extends UnaryOp {
         private final double alpha;
         private final double beta;
-        private INDArray t;
 
         HardSigmoid(Node node, Op.HardSigmoid op, DataType type) {
-            super(node, type);
+            super(node, type, Keep.INPUT);
             this.alpha = op.alpha();
             this.beta = op.beta();
         }
 
+        private INDArray affine(INDArray x) {
+            return x.mul(alpha).addi(beta);
+        }
+
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray affine = in.get(0).mul(alpha).addi(beta);
-            INDArray y = affine.ulike();
-            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(affine).addOutputs(y)
-                    .addFloatingPointArguments(0.0, 1.0).build());
-            if (save) {
-                t = affine;
-            } else {
-                Nd.close(affine);
-            }
+        INDArray value(INDArray x) {
+            INDArray t = affine(x);
+            INDArray y = clip(t, 0.0, 1.0);
+            Nd.close(t);
             return y;
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
+        INDArray gradient(INDArray gradOut, INDArray x) {
+            INDArray t = affine(x);
             INDArray mask = openInterval(t, 0.0, 1.0, type);
             INDArray gx = gradOut.mul(mask).muli(alpha);
-            Nd.close(mask);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            Nd.close(t);
-            t = null;
+            Nd.close(t, mask);
+            return gx;
         }
     }
 
@@ -374,33 +345,21 @@ final class ElementwiseOps {
      * y = x·max(0, min(1, x/6 + 1/2)); ∂x = ∂y·(0 for x &lt; −3, x/3 + 1/2 for −3 ≤ x ≤ 3, 1 for x &gt; 3)
      * (PyTorch's {@code hardswish_backward}).
      */
-    static final class HardSwish extends TrainOp {
-        private INDArray x;
-
+    static final class HardSwish extends UnaryOp {
         HardSwish(Node node, DataType type) {
-            super(node, type);
+            super(node, type, Keep.INPUT);
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray input = in.get(0);
-            INDArray gate = input.div(6.0).addi(0.5);
-            INDArray clipped = gate.ulike();
-            Nd4j.exec(DynamicCustomOp.builder("clipbyvalue").addInputs(gate).addOutputs(clipped)
-                    .addFloatingPointArguments(0.0, 1.0).build());
+        INDArray value(INDArray x) {
+            INDArray gate = x.div(6.0).addi(0.5);
+            INDArray clipped = clip(gate, 0.0, 1.0);
             Nd.close(gate);
-            clipped.muli(input);
-            if (save) {
-                x = input;
-            }
-            return clipped;
+            return clipped.muli(x);
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
+        INDArray gradient(INDArray gradOut, INDArray x) {
             INDArray lower = x.gte(-3.0);
             INDArray upper = x.lte(3.0);
             INDArray mid = lower.castTo(type);
@@ -412,81 +371,47 @@ final class ElementwiseOps {
             INDArray d = x.div(3.0).addi(0.5).muli(mid).addi(aboveT);
             INDArray gx = d.muli(gradOut);
             Nd.close(lower, upper, mid, upperT, above, aboveT);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            x = null;
+            return gx;
         }
     }
 
     /** y = erf(x) (libnd4j's {@code erf} transform); ∂x = ∂y·(2/√π)·e^(−x²). */
-    static final class Erf extends TrainOp {
+    static final class Erf extends UnaryOp {
         private static final double TWO_OVER_SQRT_PI = 2.0 / Math.sqrt(Math.PI);
-        private INDArray x;
 
         Erf(Node node, DataType type) {
-            super(node, type);
+            super(node, type, Keep.INPUT);
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray input = in.get(0);
-            INDArray y = input.ulike();
-            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(input, y));
-            if (save) {
-                x = input;
-            }
+        INDArray value(INDArray x) {
+            INDArray y = x.ulike();
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(x, y));
             return y;
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
+        INDArray gradient(INDArray gradOut, INDArray x) {
             INDArray e = x.mul(x).negi();
             Transforms.exp(e, false);
-            INDArray gx = e.muli(TWO_OVER_SQRT_PI).muli(gradOut);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            x = null;
+            return e.muli(TWO_OVER_SQRT_PI).muli(gradOut);
         }
     }
 
     /** y = √x (NaN below 0); ∂x = ∂y/(2·y) (∞ at x = 0, as in PyTorch). */
-    static final class Sqrt extends TrainOp {
-        private INDArray y;
-
+    static final class Sqrt extends UnaryOp {
         Sqrt(Node node, DataType type) {
-            super(node, type);
+            super(node, type, Keep.OUTPUT);
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            INDArray out = Transforms.sqrt(in.get(0), true);
-            if (save) {
-                y = out;
-            }
-            return out;
+        INDArray value(INDArray x) {
+            return Transforms.sqrt(x, true);
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            if (!need[0]) {
-                return new INDArray[]{null};
-            }
-            INDArray gx = gradOut.div(y).muli(0.5);
-            return new INDArray[]{gx};
-        }
-
-        @Override
-        void clear() {
-            y = null;
+        INDArray gradient(INDArray gradOut, INDArray y) {
+            return gradOut.div(y).muli(0.5);
         }
     }
 }

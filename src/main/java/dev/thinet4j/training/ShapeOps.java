@@ -17,23 +17,9 @@ final class ShapeOps {
     }
 
     /** c-order reshape to [N, rest] (a view of a c-contiguous input); ∂x = ∂y reshaped to the input's shape. */
-    static final class Flatten extends TrainOp {
-        private long[] xShape;
-
+    static final class Flatten extends Reshape {
         Flatten(Node node, DataType type) {
             super(node, type);
-        }
-
-        @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
-            int[] out = outShape(in);
-            xShape = in.get(0).shape();
-            return in.get(0).reshape('c', out[0], out[1]);
-        }
-
-        @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
-            return new INDArray[]{need[0] ? gradOut.reshape('c', xShape) : null};
         }
     }
 
@@ -113,7 +99,7 @@ final class ShapeOps {
      * c-order reshape of every sample to the target shape, y = x viewed as [N, shape…] (a view of a
      * c-contiguous input, else a copy); ∂x = ∂y reshaped back to x's shape.
      */
-    static final class Reshape extends TrainOp {
+    static class Reshape extends TrainOp {
         private long[] xShape;
 
         Reshape(Node node, DataType type) {
@@ -121,14 +107,14 @@ final class ShapeOps {
         }
 
         @Override
-        INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
+        final INDArray forward(List<INDArray> in, PassOptions pass, boolean save) {
             int[] out = outShape(in);
             xShape = in.get(0).shape();
             return in.get(0).reshape('c', Nd.longs(out));
         }
 
         @Override
-        INDArray[] backward(INDArray gradOut, boolean[] need) {
+        final INDArray[] backward(INDArray gradOut, boolean[] need) {
             return new INDArray[]{need[0] ? gradOut.reshape('c', xShape) : null};
         }
     }
@@ -218,19 +204,7 @@ final class ShapeOps {
         ChannelGather(Node node, Op.ChannelGather op, DataType type) {
             super(node, type);
             this.indices = op.indices();
-            int[] r = new int[3 * indices.length];
-            int n = 0;
-            for (int o = 0; o < indices.length; ) {
-                int len = 1;
-                while (o + len < indices.length && indices[o + len] == indices[o] + len) {
-                    len++;
-                }
-                r[n++] = o;
-                r[n++] = indices[o];
-                r[n++] = len;
-                o += len;
-            }
-            this.runs = java.util.Arrays.copyOf(r, n);
+            this.runs = op.runs();
         }
 
         private static long inner(long[] s) {
