@@ -46,17 +46,12 @@ final class BroadcastKernels {
      * y = a ∘ b for two activations, broadcast as in NumPy (operands of lower rank are padded with leading
      * axes of length 1). In place into input 0 when allowed and input 0 already has the output's shape.
      */
-    static final class Binary extends AbstractKernel {
+    static final class Binary extends AnyLayoutKernel {
         private final Arith arith;
 
         Binary(Node node, Op.Binary op) {
             super(node);
             this.arith = op.arith();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
@@ -111,7 +106,7 @@ final class BroadcastKernels {
      * (right-aligned; it never widens x, so y has x's shape). The constant is converted once, padded to x's
      * rank on first use; for NHWC views it is also permuted once to (0, 2, 3, 1). In place into x when allowed.
      */
-    static final class ConstArith extends AbstractKernel {
+    static final class ConstArith extends AnyLayoutKernel {
         private final Arith arith;
         private final boolean constantFirst;
         private final int[] constShape;
@@ -126,11 +121,6 @@ final class BroadcastKernels {
             this.constantFirst = op.constantFirst();
             this.constShape = op.constant().shape();
             this.constData = op.constant().data();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         private synchronized INDArray constant(int rank) {

@@ -39,20 +39,8 @@ final class ElementwiseKernels {
         return nhwc ? NdArrays.nchwView(dst) : dst;
     }
 
-    /** Layout-agnostic kernels: the engine may hand them NHWC views. */
-    abstract static class AnyLayout extends AbstractKernel {
-        AnyLayout(Node node) {
-            super(node);
-        }
-
-        @Override
-        final boolean acceptsNhwc() {
-            return true;
-        }
-    }
-
     /** max(x, 0) (libnd4j scalar op {@code relu} with cut-off 0, as {@code Transforms.relu}). */
-    static final class Relu extends AnyLayout {
+    static final class Relu extends AnyLayoutKernel {
         Relu(Node node) {
             super(node);
         }
@@ -64,7 +52,7 @@ final class ElementwiseKernels {
     }
 
     /** x ≥ 0 ? x : alpha·x (libnd4j scalar op {@code leakyrelu}, as {@code Transforms.leakyRelu}). */
-    static final class LeakyRelu extends AnyLayout {
+    static final class LeakyRelu extends AnyLayoutKernel {
         private final double alpha;
 
         LeakyRelu(Node node, Op.LeakyRelu op) {
@@ -79,7 +67,7 @@ final class ElementwiseKernels {
     }
 
     /** 1 / (1 + e^−x) (libnd4j transform {@code sigmoid}, as {@code Transforms.sigmoid}). */
-    static final class Sigmoid extends AnyLayout {
+    static final class Sigmoid extends AnyLayoutKernel {
         Sigmoid(Node node) {
             super(node);
         }
@@ -101,7 +89,7 @@ final class ElementwiseKernels {
      * ONNX HardSigmoid: y = max(0, min(1, alpha·x + beta)), as the scalar ops z = x·alpha, z = z + beta and
      * an in-place {@code clipbyvalue}(0, 1) (ND4J's own hard sigmoid has fixed alpha and beta).
      */
-    static final class HardSigmoid extends AnyLayout {
+    static final class HardSigmoid extends AnyLayoutKernel {
         private final double alpha;
         private final double beta;
 
@@ -127,7 +115,7 @@ final class ElementwiseKernels {
      * HardSwish: y = x · max(0, min(1, x/6 + 1/2)), as a hard sigmoid (alpha 1/6, beta 1/2) into a scratch
      * array followed by an element-wise product with x.
      */
-    static final class HardSwish extends AnyLayout {
+    static final class HardSwish extends AnyLayoutKernel {
         HardSwish(Node node) {
             super(node);
         }
@@ -147,7 +135,7 @@ final class ElementwiseKernels {
     }
 
     /** The Gauss error function y = erf(x) = 2/√π ∫₀ˣ e^(−t²) dt (libnd4j transform {@code erf}). */
-    static final class Erf extends AnyLayout {
+    static final class Erf extends AnyLayoutKernel {
         Erf(Node node) {
             super(node);
         }
@@ -160,7 +148,7 @@ final class ElementwiseKernels {
     }
 
     /** y = √x, NaN for x &lt; 0 (libnd4j transform {@code sqrt}). */
-    static final class Sqrt extends AnyLayout {
+    static final class Sqrt extends AnyLayoutKernel {
         Sqrt(Node node) {
             super(node);
         }
@@ -173,7 +161,7 @@ final class ElementwiseKernels {
     }
 
     /** min(max(x, lo), hi) via the native {@code clipbyvalue} op (float arguments lo, hi). */
-    static final class Clip extends AnyLayout {
+    static final class Clip extends AnyLayoutKernel {
         private final double min;
         private final double max;
 
@@ -191,7 +179,7 @@ final class ElementwiseKernels {
     }
 
     /** Identity / inference Dropout: returns input 0 itself. */
-    static final class Identity extends AnyLayout {
+    static final class Identity extends AnyLayoutKernel {
         Identity(Node node) {
             super(node);
         }
@@ -207,7 +195,7 @@ final class ElementwiseKernels {
      * taken over their dense [N, H, W, C] arrays and returned as an NHWC view; otherwise NHWC inputs are first
      * copied to dense NCHW arrays.
      */
-    static final class Add extends AnyLayout {
+    static final class Add extends AnyLayoutKernel {
         Add(Node node) {
             super(node);
         }
@@ -270,7 +258,7 @@ final class ElementwiseKernels {
      * BatchNorm into the convolution before it when nothing else reads the convolution's output (see
      * {@link ConvKernel#ConvKernel(Node, Op.Conv, Op.BatchNorm)}); this kernel runs the others.
      */
-    static final class BatchNorm extends AnyLayout {
+    static final class BatchNorm extends AnyLayoutKernel {
         private final INDArray multiplier;
         private final INDArray shift;
 

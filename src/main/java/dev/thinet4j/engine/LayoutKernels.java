@@ -26,17 +26,12 @@ final class LayoutKernels {
      * array, and (0, 3, 1, 2) of a dense c-order [N, H, W, C] array is the NHWC view over it (ConvNeXt's
      * permutes around its channels-last block).
      */
-    static final class Transpose extends AbstractKernel {
+    static final class Transpose extends AnyLayoutKernel {
         private final int[] perm;
 
         Transpose(Node node, Op.Transpose op) {
             super(node);
             this.perm = op.perm();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
@@ -135,7 +130,7 @@ final class LayoutKernels {
      * shuffle, a slice-like run or a repeated channel costs one copy per run. An NHWC view input is gathered
      * along the last axis of its [N, H, W, C] storage and the output is again an NHWC view.
      */
-    static final class ChannelGather extends AbstractKernel {
+    static final class ChannelGather extends AnyLayoutKernel {
         private final int[] indices;
         /** Runs as (first output channel, first source channel, length) triples. */
         private final int[] runs;
@@ -144,11 +139,6 @@ final class LayoutKernels {
             super(node);
             this.indices = op.indices();
             this.runs = op.runs();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override

@@ -61,17 +61,12 @@ final class PoolKernels {
     }
 
     /** ONNX MaxPool. */
-    static final class Max extends AbstractKernel {
+    static final class Max extends AnyLayoutKernel {
         private final Op.MaxPool op;
 
         Max(Node node, Op.MaxPool op) {
             super(node);
             this.op = op;
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
@@ -144,7 +139,7 @@ final class PoolKernels {
     }
 
     /** ONNX AveragePool (PyTorch avg_pool2d semantics for ceil mode and count_include_pad). */
-    static final class Avg extends AbstractKernel {
+    static final class Avg extends AnyLayoutKernel {
         private final Op.AvgPool op;
         /** kH·kW / divisor per output position, [1, 1, H_out, W_out], keyed by input H·65536 + W. */
         private final Map<Long, INDArray> scales = new ConcurrentHashMap<>();
@@ -152,11 +147,6 @@ final class PoolKernels {
         Avg(Node node, Op.AvgPool op) {
             super(node);
             this.op = op;
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override

@@ -111,17 +111,12 @@ final class ShapeKernels {
      * NHWC views concatenates their [N, H, W, C] arrays along the last axis and returns an NHWC view; other
      * NHWC inputs are copied to dense NCHW arrays first.
      */
-    static final class Concat extends AbstractKernel {
+    static final class Concat extends AnyLayoutKernel {
         private final int axis;
 
         Concat(Node node, Op.Concat op) {
             super(node);
             this.axis = op.axis();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
@@ -163,14 +158,9 @@ final class ShapeKernels {
      * Mean over axes 2 and 3 with kept dimensions: [N, C, H, W] → [N, C, 1, 1]; for an NHWC view, the mean
      * over axes 1 and 2 of its [N, H, W, C] array.
      */
-    static final class GlobalAvgPool extends AbstractKernel {
+    static final class GlobalAvgPool extends AnyLayoutKernel {
         GlobalAvgPool(Node node) {
             super(node);
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
@@ -188,7 +178,7 @@ final class ShapeKernels {
      * length 1 when {@code keepDims} (ND4J {@code mean(keepDims, axes)}). On an NHWC view with axes (2, 3), the
      * mean over axes 1 and 2 of its [N, H, W, C] array.
      */
-    static final class ReduceMean extends AbstractKernel {
+    static final class ReduceMean extends AnyLayoutKernel {
         private final int[] axes;
         private final boolean keepDims;
 
@@ -196,11 +186,6 @@ final class ShapeKernels {
             super(node);
             this.axes = op.axes();
             this.keepDims = op.keepDims();
-        }
-
-        @Override
-        boolean acceptsNhwc() {
-            return true;
         }
 
         @Override
