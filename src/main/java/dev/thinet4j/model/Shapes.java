@@ -51,11 +51,28 @@ public final class Shapes {
      * @throws IllegalArgumentException naming both shapes when they do not broadcast
      */
     public static int[] broadcast(int[] a, int[] b) {
+        long[] out = broadcast(Arrays.stream(a).asLongStream().toArray(), Arrays.stream(b).asLongStream().toArray());
+        int[] r = new int[out.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = (int) out[i];
+        }
+        return r;
+    }
+
+    /**
+     * {@link #broadcast(int[], int[])} of {@code long} dimensions.
+     *
+     * @param a a shape. Not modified.
+     * @param b another shape. Not modified.
+     * @return the broadcast shape, of rank max(rank a, rank b)
+     * @throws IllegalArgumentException naming both shapes when they do not broadcast
+     */
+    public static long[] broadcast(long[] a, long[] b) {
         int r = Math.max(a.length, b.length);
-        int[] out = new int[r];
+        long[] out = new long[r];
         for (int i = 0; i < r; i++) {
-            int da = i < r - a.length ? 1 : a[i - (r - a.length)];
-            int db = i < r - b.length ? 1 : b[i - (r - b.length)];
+            long da = i < r - a.length ? 1 : a[i - (r - a.length)];
+            long db = i < r - b.length ? 1 : b[i - (r - b.length)];
             if (da != db && da != 1 && db != 1) {
                 throw new IllegalArgumentException("shapes " + Arrays.toString(a) + " and " + Arrays.toString(b)
                         + " do not broadcast (axis " + i + ": " + da + " vs " + db + ")");

@@ -2,6 +2,7 @@ package dev.thinet4j.onnx;
 
 import dev.thinet4j.model.Arith;
 import dev.thinet4j.model.Op;
+import dev.thinet4j.model.Shapes;
 import dev.thinet4j.onnx.Value.Act;
 import dev.thinet4j.onnx.Value.Const;
 import dev.thinet4j.onnx.Value.ShapeVec;
@@ -502,17 +503,14 @@ final class ShapeFolding {
     static void constArith(ImportContext ctx, OnnxNode n, Arith arith, Const a, Const b) {
         long[] da = a.dims();
         long[] db = b.dims();
-        int r = Math.max(da.length, db.length);
-        long[] out = new long[r];
-        for (int i = 0; i < r; i++) {
-            long x = i < r - da.length ? 1 : da[i - (r - da.length)];
-            long y = i < r - db.length ? 1 : db[i - (r - db.length)];
-            if (x != y && x != 1 && y != 1) {
-                throw ctx.fail(ctx.at(n) + ": constants " + Arrays.toString(da) + " and " + Arrays.toString(db)
-                        + " do not broadcast");
-            }
-            out[i] = x == 1 ? y : x;
+        long[] out;
+        try {
+            out = Shapes.broadcast(da, db);
+        } catch (IllegalArgumentException e) {
+            throw ctx.fail(ctx.at(n) + ": constants " + Arrays.toString(da) + " and " + Arrays.toString(db)
+                    + " do not broadcast");
         }
+        int r = out.length;
         long total = 1;
         for (long d : out) {
             total *= d;
