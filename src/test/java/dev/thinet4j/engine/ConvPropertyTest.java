@@ -80,4 +80,63 @@ class ConvPropertyTest {
             EngineAsserts.assertClose(ref, out, 1e-4, conv.toString());
         }
     }
+
+    /**
+     * Grouped convs (1 &lt; groups &lt; C_in) with strides, dilations, asymmetric pads and batches &gt; 1, on both
+     * grouped paths (im2col + sgemm, per-group conv2d) forced, and through the engine (path chosen by size),
+     * against the double-precision reference; the kernel gets a dense NCHW input or an NCHW-shaped view of
+     * NHWC memory (what the engine may hold; the kernel must read it right even though it asks for NCHW).
+     */
+    @Property(tries = 80)
+    void groupedConvMatchesReference(@ForAll @IntRange(min = 1, max = 4) int batch,
+                                     @ForAll @IntRange(min = 2, max = 8) int groups,
+                                     @ForAll @IntRange(min = 1, max = 4) int inPerGroup,
+                                     @ForAll @IntRange(min = 1, max = 3) int outPerGroup,
+                                     @ForAll @IntRange(min = 1, max = 3) int kh,
+                                     @ForAll @IntRange(min = 1, max = 3) int kw,
+                                     @ForAll @IntRange(min = 1, max = 3) int sh,
+                                     @ForAll @IntRange(min = 1, max = 3) int sw,
+                                     @ForAll @IntRange(min = 0, max = 2) int pt,
+                                     @ForAll @IntRange(min = 0, max = 2) int pl,
+                                     @ForAll @IntRange(min = 0, max = 2) int pb,
+                                     @ForAll @IntRange(min = 0, max = 2) int pr,
+                                     @ForAll @IntRange(min = 1, max = 3) int dh,
+                                     @ForAll @IntRange(min = 1, max = 3) int dw,
+                                     @ForAll boolean withBias,
+                                     @ForAll boolean nhwcInput,
+                                     @ForAll @IntRange(min = 4, max = 14) int h,
+                                     @ForAll @IntRange(min = 4, max = 14) int w,
+                                     @ForAll long seed) {
+        int cin = groups * inPerGroup;
+        int cout = groups * outPerGroup;
+        dh = fitDilation(dh, kh, h + pt + pb);
+        dw = fitDilation(dw, kw, w + pl + pr);
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tensor weight = EngineAsserts.randomTensor(rnd, -1, 1, cout, inPerGroup, kh, kw);
+        Tensor bias = withBias ? EngineAsserts.randomTensor(rnd, -1, 1, cout) : null;
+        Op.Conv conv = new Op.Conv(weight, bias, new Hw(sh, sw), new Padding(pt, pl, pb, pr), new Hw(dh, dw), groups);
+        Network net = Network.builder("conv").input("x", cin, h, w).add("conv", conv, "x").build();
+        DArray x = DArray.random(rnd, -1, 1, batch, cin, h, w);
+        DArray ref = ReferenceOps.conv(x, ReferenceNet.darray(weight), ReferenceNet.doubles(bias), sh, sw,
+                pt, pl, pb, pr, dh, dw, groups);
+        for (Boolean gemm : new Boolean[]{Boolean.TRUE, Boolean.FALSE}) {
+            try (ConvKernel k = new ConvKernel(net.node("conv"), conv).forceGroupedPath(gemm);
+                 INDArray dense = EngineAsserts.nd(x);
+                 INDArray nhwc = dense.permute(0, 2, 3, 1).dup('c')) {
+                INDArray in = nhwcInput ? nhwc.permute(0, 3, 1, 2) : dense;
+                INDArray out = k.run(List.of(in), false, Buffers.FRESH);
+                try {
+                    EngineAsserts.assertClose(ref, out, 1e-4, (gemm ? "im2col+sgemm " : "per-group conv2d ")
+                            + (nhwcInput ? "NHWC-view input " : "") + conv);
+                } finally {
+                    NdArrays.closeQuietly(out);
+                }
+            }
+        }
+        try (InferenceEngine engine = new InferenceEngine(net);
+             INDArray in = EngineAsserts.nd(x);
+             INDArray out = engine.forward(in)) {
+            EngineAsserts.assertClose(ref, out, 1e-4, conv.toString());
+        }
+    }
 }
