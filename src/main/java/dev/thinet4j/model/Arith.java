@@ -49,19 +49,31 @@ public enum Arith {
     }
 
     /**
-     * Applies the operation in float64 and rounds once.
+     * Applies the operation in float32, as an ONNX runtime computes it on float tensors (POW through
+     * {@code Math.pow}, rounded once): used to fold constant sub-graphs at import.
      *
      * @param a left operand
      * @param b right operand
      * @return a ∘ b
      */
     public float apply(float a, float b) {
+        return (float) apply((double) a, (double) b);
+    }
+
+    /**
+     * Applies the operation in float64.
+     *
+     * @param a left operand
+     * @param b right operand
+     * @return a ∘ b
+     */
+    public double apply(double a, double b) {
         return switch (this) {
             case ADD -> a + b;
             case SUB -> a - b;
             case MUL -> a * b;
             case DIV -> a / b;
-            case POW -> (float) Math.pow(a, b);
+            case POW -> Math.pow(a, b);
         };
     }
 }

@@ -14,9 +14,10 @@ public enum ChannelRule {
      */
     PRODUCER,
     /**
-     * Output channel c is computed from input channel c alone, with weights per channel that are cut
-     * with the channel (depthwise conv, BatchNorm, LayerNorm's scale and shift over channels is not
-     * this: see {@link #MIXING}). The group passes through.
+     * Per-channel weights that are cut with the channel, the group passing through: output channel c
+     * computed from input channel c alone (depthwise conv, BatchNorm), or a LayerNorm over the
+     * channels, whose scale and shift follow them (its statistics then run over the kept channels,
+     * Torch-Pruning's rule).
      */
     PER_CHANNEL,
     /**
@@ -55,8 +56,7 @@ public enum ChannelRule {
     REDUCE,
     /**
      * Every output channel depends on every input channel without weights that could be cut
-     * (Softmax or a normalisation over the channel axis): channels reaching it cannot be pruned,
-     * except where the op says otherwise (LayerNorm over channels cuts its scale and shift).
+     * (Softmax over the channel axis): channels reaching it cannot be pruned.
      */
     MIXING
 }

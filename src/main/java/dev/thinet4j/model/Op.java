@@ -804,7 +804,7 @@ public sealed interface Op {
 
         @Override
         public ChannelRule channelRule() {
-            return axis == 1 ? ChannelRule.MIXING : ChannelRule.PASS_THROUGH; // along H or W: per channel
+            return axis == 1 ? ChannelRule.PER_CHANNEL : ChannelRule.PASS_THROUGH; // along H or W: per channel
         }
 
         @Override

@@ -352,13 +352,11 @@ public final class ThiNetPruner {
         }
         Network thinned = Thinning.keep(net, group, kept);
         // a reconstructed consumer that also writes the group (a conv reading and writing one residual stage)
-        // needs its output filters cut as well
-        int[] keptSorted = kept.clone();
-        Arrays.sort(keptSorted);
+        // needs its output filters cut as well (kept is ascending: Selection guarantees it)
         for (Member m : group.members()) {
             Op op = newConsumers.get(m.node());
             if (op != null && !group.consumers().contains(m)) {
-                newConsumers.put(m.node(), Thinning.cutMember(op, m, group, keptSorted));
+                newConsumers.put(m.node(), Thinning.cutMember(op, m, group, kept));
             }
         }
         Map<String, Node> repl = new HashMap<>();

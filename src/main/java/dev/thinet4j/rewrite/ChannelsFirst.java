@@ -113,9 +113,8 @@ public final class ChannelsFirst {
      * for the removed transposes.
      *
      * <p>A ConvNeXt import becomes plain NCHW: the pointwise layers are 1x1 convs ({@code PRODUCER}) the pruner
-     * can cut, and its LayerNorms run over axis 1 — whether the channel analysis treats those as a prunable
-     * pass-through (cutting scale and bias per channel) is up to {@code surgery.DependencyGraph}; until then a
-     * LayerNorm over channels reports {@link dev.thinet4j.model.ChannelRule#MIXING}.
+     * can cut, and its LayerNorms run over axis 1, which the channel analysis treats as per-channel members
+     * ({@link dev.thinet4j.model.ChannelRule#PER_CHANNEL}: scale and bias cut with the channels).
      *
      * @param network           the rewritten network (the argument itself when nothing changed)
      * @param regions           the regions rewritten to NCHW

@@ -126,7 +126,7 @@ final class ConstantChannels {
             }
             double[] v = new double[n];
             for (int i = 0; i < n; i++) {
-                v[i] = b.arith().apply((float) x.values()[i], (float) y.values()[i]);
+                v[i] = b.arith().apply(x.values()[i], y.values()[i]);
             }
             return new Values(v, x.exact() && y.exact());
         }
@@ -220,7 +220,7 @@ final class ConstantChannels {
     }
 
     private static double apply(Op.ConstArith ca, double x, double c) {
-        return ca.constantFirst() ? ca.arith().apply((float) c, (float) x) : ca.arith().apply((float) x, (float) c);
+        return ca.constantFirst() ? ca.arith().apply(c, x) : ca.arith().apply(x, c);
     }
 
     private static int offset(Map<String, Integer> offsets, Node p) {

@@ -20,13 +20,17 @@ import java.util.Set;
  * Answers <em>what is coupled</em>: starting from a conv's output channels, finds every tensor and
  * layer that carries or reads the same channels.
  *
- * <p>Rules: BN, element-wise activations, pooling and Identity pass channels through (BN entries
- * are cut); a depthwise conv ties its input channel to its output channel; an ordinary conv or a
- * linear layer after Flatten reads them (its input axis is cut); Concat shifts the channel index by
- * the widths of the inputs before it; Add ties all its inputs and its output, so every conv that
- * feeds the Add (through BN and activations) is a producer of the same group. Anything else —
- * the network input or output, Softmax over channels, a Concat seen from its output — is refused with a
- * message naming the node.
+ * <p>Rules: the walk reads only each op's {@link dev.thinet4j.model.ChannelRule}. BN, depthwise convs and
+ * LayerNorm over the channels are per-channel members (their entries are cut); activations, pooling, Resize,
+ * ReduceMean over H and W and arithmetic with a scalar or per-channel constant pass the channels through (a
+ * per-channel constant is cut too); an ordinary conv, or a linear layer reading [N, C] or a flattened
+ * [N, C, H, W], reads them (its input axis is cut); Add, a squeeze-excitation Mul and the other element-wise
+ * ops tie every input of full width and the output, so every conv feeding them is a producer of the same
+ * group (an input broadcast along the channels is not coupled). Channels are tracked one by one: Concat
+ * shifts them, a Slice passes those inside its range and its bounds move, a channel shuffle or gather
+ * re-indexes them (members whose channels are not contiguous are in {@link ChannelGroup#scattered()}).
+ * Anything else — the network input or output, Softmax over channels, a ReduceMean over them — is refused
+ * with a message naming the node.
  *
  * <p>Grouped (not depthwise) convs, weight [C_out, C_in/g, k_h, k_w], take part with a block constraint
  * (as in Torch-Pruning): as a producer its C_out filters form g blocks of C_out/g
@@ -293,14 +297,6 @@ public final class DependencyGraph {
                     }
                     visit(p.input(), pos);
                 }
-                case MIXING -> {
-                    if (!(op instanceof Op.LayerNorm ln && ln.axis() == 1)) {
-                        throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
-                                + "', which mixes the channels");
-                    }
-                    add(off -> new Member.LayerNormChannels(p.name(), off), pos);
-                    visit(p.input(), pos);
-                }
                 default -> throw refuse("its channels come out of " + op.onnxType() + " node '" + p.name()
                         + "', which cannot be traced back to the producing convs");
             }
@@ -358,17 +354,8 @@ public final class DependencyGraph {
                 }
                 case INDEX_MAP -> indexMap(n, tensor, pos);
                 case FLATTEN -> flatten(n, tensor, pos);
-                case MIXING -> {
-                    if (op instanceof Op.LayerNorm ln && ln.axis() == 1) {
-                        // normalised over the channels: the kept channels' statistics change, as with any cut, and
-                        // the scale and shift follow the channels (Torch-Pruning's rule for LayerNorm)
-                        add(off -> new Member.LayerNormChannels(n.name(), off), pos);
-                        visit(n.name(), pos);
-                    } else {
-                        throw refuse(op.onnxType() + " node '" + n.name()
-                                + "' mixes all channels of '" + tensor + "' and cannot be cut");
-                    }
-                }
+                case MIXING -> throw refuse(op.onnxType() + " node '" + n.name()
+                        + "' mixes all channels of '" + tensor + "' and cannot be cut");
             }
         }
 
@@ -441,11 +428,11 @@ public final class DependencyGraph {
                             + Arrays.toString(out) + "; only flattening to [N, features] can be cut");
                 }
             }
-            int features = 1;
+            int block = 1; // features per channel: H·W of an NCHW input
             for (int i = 2; i < s.length; i++) {
-                features *= s[i];
+                block *= s[i];
             }
-            int block = features;
+            int perChannel = block;
             List<Node> readers = net.consumers(n.name());
             if (net.outputs().contains(n.name()) || readers.isEmpty()) {
                 throw refuse(n.op().onnxType() + " '" + n.name() + "' is a network output");
@@ -455,7 +442,7 @@ public final class DependencyGraph {
                     throw refuse(n.op().onnxType() + " '" + n.name() + "' feeds " + r.op().onnxType() + " '" + r.name()
                             + "'; only linear layers can be cut after flattening");
                 }
-                add(off -> new Member.ConsumerLinear(r.name(), off, block), pos);
+                add(off -> new Member.ConsumerLinear(r.name(), off, perChannel), pos);
             }
         }
 
@@ -464,6 +451,8 @@ public final class DependencyGraph {
                 add(off -> new Member.BatchNormChannels(n.name(), off), pos);
             } else if (n.op() instanceof Op.Conv c && isDepthwise(c)) {
                 add(off -> new Member.DepthwiseConv(n.name(), off), pos);
+            } else if (n.op() instanceof Op.LayerNorm) {
+                add(off -> new Member.LayerNormChannels(n.name(), off), pos);
             } else {
                 throw refuse(n.op().onnxType() + " node '" + n.name() + "' has per-channel weights thinet4j cannot cut");
             }
@@ -520,12 +509,8 @@ public final class DependencyGraph {
         return src;
     }
 
+    /** A depthwise conv with one filter per channel: the conv's own channel rule says per-channel. */
     static boolean isDepthwise(Op.Conv c) {
-        return c.groups() > 1 && c.weight().dim(1) == 1 && c.outChannels() == c.groups();
-    }
-
-    /** Ops that keep every channel where it is (element-wise or per-channel spatial). */
-    static boolean isChannelwise(Op op) {
-        return op.channelRule() == dev.thinet4j.model.ChannelRule.PASS_THROUGH;
+        return c.channelRule() == dev.thinet4j.model.ChannelRule.PER_CHANNEL;
     }
 }

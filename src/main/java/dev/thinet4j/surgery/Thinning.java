@@ -149,39 +149,14 @@ public final class Thinning {
         return out;
     }
 
-    /** Removed group channels whose axis index (offset + c) is below {@code bound}. */
-    private static int removedBelow(int bound, int offset, int channels, int[] keep) {
-        int below = Math.max(0, Math.min(channels, bound - offset));
-        int keptBelow = 0;
-        for (int c : keep) {
-            if (offset + c < bound) {
-                keptBelow++;
-            }
-        }
-        return below - keptBelow;
-    }
-
     private static Tensor sel(Tensor t, int axis, int[] idx) {
         return t == null ? null : t.select(axis, idx);
     }
 
     /**
-     * Cuts one member's op: the small cut function of {@link #keep}, for callers that rebuilt a member's op
-     * (e.g. a reconstructed consumer that is also one of the group's producers, as a residual block's last
-     * conv reading and writing the same stage channels).
-     *
-     * @param op       the member's op (possibly already changed on another axis)
-     * @param m        the member
-     * @param keep     kept group channels, ascending. Not modified.
-     * @param channels the group's channel count
-     * @return the op with the member's axis cut
-     */
-    public static Op cutMember(Op op, Member m, int[] keep, int channels) {
-        return cut(op, m, keep, contiguous(m.offset(), channels));
-    }
-
-    /**
-     * {@link #cutMember(Op, Member, int[], int)} for a member of {@code group}, wherever its channels sit.
+     * Cuts one member's op: the small cut function of {@link #keep}, for callers that rebuilt a member's op (e.g. a
+     * reconstructed consumer that is also one of the group's producers, as a residual block's last conv reading and
+     * writing the same stage channels), wherever its channels sit.
      *
      * @param op    the member's op
      * @param m     the member
@@ -191,15 +166,6 @@ public final class Thinning {
      */
     public static Op cutMember(Op op, Member m, ChannelGroup group, int[] keep) {
         return cut(op, m, keep, group.positions(m));
-    }
-
-    /** offset + c for c in [0, channels). */
-    static int[] contiguous(int offset, int channels) {
-        int[] pos = new int[channels];
-        for (int c = 0; c < channels; c++) {
-            pos[c] = offset + c;
-        }
-        return pos;
     }
 
     /**
